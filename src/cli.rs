@@ -1,0 +1,144 @@
+//! Command-line arguments as plain data (clap derive). No logic lives here.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "llmlog",
+    version,
+    about = "Where the money and the time go in your LLM API calls — from the JSONL logs you already write.",
+    long_about = "llmlog reads JSON-lines logs of LLM API calls (any common shape: flat app logs, OpenAI \
+usage objects, OpenTelemetry GenAI attributes, LiteLLM spend logs, Claude Code sessions) and reports \
+cost by model, type, hour, day and user, latency percentiles, success rates, expensive outliers and \
+unreadable lines.\n\nExit codes: 0 ok, 1 a budget or rule tripped, 2 an error (or, with --strict, any \
+skipped line).",
+    after_help = "Examples:\n  llmlog analyze logs/*.jsonl\n  llmlog analyze 'logs/**/*.jsonl.gz' --last 7d --by project,model\n  cat calls.jsonl | llmlog analyze - --format json | jq .summary.cost_usd\n  llmlog pricing claude"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Report cost, usage, latency, reliability and outliers of the calls in the logs.
+    Analyze(AnalyzeArgs),
+    /// List the price table used for calls that log tokens but no cost.
+    Pricing(PricingArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Log files, directories (searched for *.jsonl, *.ndjson, *.json and their .gz), quoted globs
+    /// such as 'logs/**/*.jsonl', or - for standard input. With none, standard input is read when
+    /// it is a pipe.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<String>,
+
+    /// Time zone for days, hours and timestamps without an offset (IANA name, e.g. Europe/Berlin).
+    /// Default: the machine's zone.
+    #[arg(long, env = "LLMLOG_TZ", value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Extra or replacement prices: our TOML ([models."name"] input_per_mtok = …) or LiteLLM's
+    /// model_prices_and_context_window.json.
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<String>,
+
+    /// Price every call from the price table, even when the log carries a cost.
+    #[arg(long)]
+    pub reprice: bool,
+
+    /// Only calls at or after this time (2026-11-01, 2026-11-01T09:00, or with an offset).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only calls before this time; a bare date includes that whole day.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Only the last stretch of time before now: 30min, 24h, 7d, 2w, 1m (calendar months).
+    #[arg(long, value_name = "SPAN", conflicts_with = "since")]
+    pub last: Option<String>,
+
+    /// Keep only calls where FIELD=VALUE (or FIELD!=VALUE); * is a wildcard. Repeatable.
+    /// Fields: model, provider, type, user, project, tag, conversation, error, status.
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    pub wheres: Vec<String>,
+
+    /// Pretend it is this time (for --last and projections); RFC 3339 or a date.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+
+    /// Exit with status 2 if any line was skipped as unreadable.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format. Default: table on a terminal, json when piped.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// Also group by these fields, comma-separated (e.g. project,model).
+    #[arg(long, value_name = "FIELDS", value_delimiter = ',')]
+    pub by: Option<Vec<String>>,
+
+    /// With --format csv: which breakdown to write (model, type, provider, project, user, day,
+    /// hour, top_calls, outliers). Default: the --by grouping, else model.
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+
+    /// How many users, top calls and outliers to list.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: u32,
+
+    /// A call slower than this many seconds counts as slow.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS")]
+    pub slow: f64,
+
+    /// A call costing more than this many times its model's median cost is an outlier.
+    #[arg(long, default_value_t = 10.0, value_name = "X")]
+    pub outlier_factor: f64,
+
+    /// Colour: auto (only on a terminal, never with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PricingArgs {
+    /// Show only models whose name contains this text.
+    pub filter: Option<String>,
+
+    /// Extra or replacement prices (TOML or LiteLLM JSON), as for analyze.
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<String>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}

@@ -1,0 +1,124 @@
+//! `llmlog analyze`: read, normalize, query, render.
+
+use super::progress::Progress;
+use super::{use_color, EXIT_ERROR, EXIT_OK};
+use crate::cli::{AnalyzeArgs, Format, InputArgs};
+use crate::config::Settings;
+use crate::ingest::{self, sources, Scan, ScanOptions};
+use crate::render::{self, Render};
+use crate::report::{self, Report, ReportOptions};
+use anyhow::{bail, Result};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// Reads the inputs named by the shared input flags. Shared by every command that reads logs.
+pub fn load(input: &InputArgs, settings: &Settings, show_progress: bool) -> Result<Scan> {
+    let mut paths = input.paths.clone();
+    if paths.is_empty() {
+        if std::io::stdin().is_terminal() {
+            bail!("no input: give log files, a directory or a glob (e.g. llmlog analyze logs/), or - to read standard input");
+        }
+        paths.push("-".into());
+    }
+    let srcs = sources::expand(&paths)?;
+    let total: u64 = srcs.iter().filter_map(|s| s.len()).sum();
+    // Only worth a bar when reading takes a while and someone sees stderr.
+    let progress = (show_progress && total > 64 << 20 && std::io::stderr().is_terminal())
+        .then(|| Progress::start(Some(total)));
+    let scan = ingest::scan(
+        &srcs,
+        &ScanOptions {
+            tz: settings.tz,
+            prices: &settings.prices,
+            reprice: settings.reprice,
+            progress: progress.as_ref().map(|p| &*p.bytes),
+        },
+    );
+    if let Some(p) = progress {
+        p.finish();
+    }
+    scan
+}
+
+pub fn report_options(settings: &Settings, a: &AnalyzeArgs) -> ReportOptions {
+    ReportOptions {
+        tz: settings.tz,
+        filters: settings.filters.clone(),
+        filter_labels: settings.filter_labels.clone(),
+        by: a.by.clone(),
+        top_n: a.top,
+        outlier_factor: a.outlier_factor,
+        outlier_min_calls: 20,
+        slow_threshold_s: a.slow,
+        now_ms: settings.now_ms,
+    }
+}
+
+pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
+    let settings = Settings::from_args(&a.input)?;
+    if let Some(fields) = &a.by {
+        for f in fields {
+            crate::engine::filter::column_for(f).map_err(|e| anyhow::anyhow!("--by: {e}"))?;
+        }
+    }
+    if a.top == 0 {
+        bail!("--top must be at least 1");
+    }
+    let format = a.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Json });
+    if let Some(t) = &a.table {
+        if format != Format::Csv {
+            bail!("--table chooses the CSV breakdown; add --format csv");
+        }
+        if !render::csv::TABLES.contains(&t.as_str()) {
+            bail!("--table '{t}': use one of {}", render::csv::TABLES.join(", "));
+        }
+    }
+    let scan = load(&a.input, &settings, !a.no_progress)?;
+    let report = report::build(&scan, &report_options(&settings, &a))?;
+    emit(&report, format, &a)?;
+    Ok(ExitCode::from(exit_status(&report, &settings)))
+}
+
+fn emit(report: &Report, format: Format, a: &AnalyzeArgs) -> Result<()> {
+    let stdout = std::io::stdout();
+    let color = use_color(a.color, stdout.is_terminal());
+    let renderer: Box<dyn Render> = match format {
+        // On a terminal comfy-table fits the terminal's width; piped, tables keep their natural
+        // width (about 80 columns), since wrapped cells read worse than a long line.
+        Format::Table => Box::new(render::table::Table { color, width: None }),
+        Format::Json => Box::new(render::json::Json),
+        Format::Markdown => Box::new(render::markdown::Markdown),
+        Format::Csv => {
+            let table = a.table.clone().unwrap_or_else(|| if a.by.is_some() { "by".into() } else { "model".into() });
+            Box::new(render::csv::Csv { table })
+        }
+    };
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    renderer.render(report, &mut out)?;
+    out.flush()?;
+    // CSV has no room for warnings; a person still needs them.
+    if format == Format::Csv {
+        for w in &report.warnings {
+            eprintln!("llmlog: warning: {w}");
+        }
+        if report.skipped.lines > 0 {
+            eprintln!("llmlog: warning: skipped {} unreadable lines (see --format table or json)", report.skipped.lines);
+        }
+    }
+    Ok(())
+}
+
+fn exit_status(report: &Report, settings: &Settings) -> u8 {
+    if settings.strict && report.skipped.lines > 0 {
+        eprintln!(
+            "llmlog: --strict: {} lines were skipped (first: {})",
+            report.skipped.lines,
+            report.skipped.examples.first().map(|p| format!("{}:{} — {}", p.file, p.line, p.reason)).unwrap_or_default()
+        );
+        return EXIT_ERROR;
+    }
+    if !report.meta.files.is_empty() && report.warnings.iter().any(|w| w.starts_with("could not read")) {
+        return EXIT_ERROR;
+    }
+    EXIT_OK
+}

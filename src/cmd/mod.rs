@@ -1,0 +1,32 @@
+//! One file per subcommand; each turns settings into an exit code.
+
+pub mod analyze;
+pub mod pricing;
+pub mod progress;
+
+use crate::cli::{Cli, Command};
+use anyhow::Result;
+use std::process::ExitCode;
+
+/// Exit statuses: 0 ok, 1 a budget or rule tripped, 2 an error.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_TRIPPED: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Analyze(a) => analyze::run(a),
+        Command::Pricing(p) => pricing::run(p),
+    }
+}
+
+/// Whether colour is wanted on a stream: never with NO_COLOR, else as chosen or when a terminal.
+pub fn use_color(choice: crate::cli::ColorChoice, is_terminal: bool) -> bool {
+    use crate::cli::ColorChoice::*;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match choice {
+        Never => false,
+        Always => !no_color,
+        Auto => is_terminal && !no_color,
+    }
+}

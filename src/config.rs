@@ -1,0 +1,135 @@
+//! Flags and environment → validated settings: the time zone, "now", the time window, prices.
+
+use crate::cli::InputArgs;
+use crate::engine::filter::{Filters, Where};
+use crate::normalize::pricing::PriceTable;
+use crate::normalize::timestamp::{parse_time_str, Parsed};
+use anyhow::{bail, Context, Result};
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use std::path::Path;
+
+/// What every command that reads logs needs to know.
+pub struct Settings {
+    pub tz: Tz,
+    pub now_ms: i64,
+    pub prices: PriceTable,
+    pub reprice: bool,
+    pub filters: Filters,
+    /// Human-readable filters, for the report header.
+    pub filter_labels: Vec<String>,
+    pub strict: bool,
+}
+
+pub fn resolve_tz(flag: Option<&str>) -> Result<Tz> {
+    match flag {
+        Some(name) => name.parse::<Tz>().map_err(|_| {
+            anyhow::anyhow!("--tz '{name}' is not an IANA time zone name (try UTC, Europe/Berlin, America/New_York)")
+        }),
+        None => Ok(iana_time_zone::get_timezone()
+            .ok()
+            .and_then(|n| n.parse::<Tz>().ok())
+            .unwrap_or(chrono_tz::UTC)),
+    }
+}
+
+/// A point in time from a flag: RFC 3339, a local date-time, or a date (local midnight).
+pub fn parse_instant(flag: &str, value: &str, tz: Tz) -> Result<i64> {
+    match parse_time_str(value) {
+        Some(Parsed::Utc(ms)) => Ok(ms),
+        Some(Parsed::Naive(local)) => {
+            let naive = chrono::DateTime::from_timestamp_millis(local).unwrap().naive_utc();
+            Ok(tz
+                .from_local_datetime(&naive)
+                .earliest()
+                .map(|t| t.timestamp_millis())
+                .unwrap_or(local))
+        }
+        None => bail!("{flag} '{value}': expected a date or time like 2026-11-01 or 2026-11-01T09:00:00Z"),
+    }
+}
+
+fn is_bare_date(v: &str) -> bool {
+    v.trim().len() == 10 && NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").is_ok()
+}
+
+/// `--last` spans: 30min, 24h, 7d, 2w, 1m (calendar months back from now).
+pub fn since_for_last(span: &str, now_ms: i64, tz: Tz) -> Result<i64> {
+    let s = span.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: i64 = num.parse().map_err(|_| {
+        anyhow::anyhow!("--last '{span}': expected a number and a unit, e.g. 30min, 24h, 7d, 2w, 1m")
+    })?;
+    let ms = match unit {
+        "min" | "mins" => n * 60_000,
+        "h" => n * 3_600_000,
+        "d" => n * 86_400_000,
+        "w" => n * 7 * 86_400_000,
+        "m" | "mo" => {
+            let now = tz.timestamp_millis_opt(now_ms).unwrap();
+            let back = now
+                .checked_sub_months(chrono::Months::new(n as u32))
+                .context("--last goes back too far")?;
+            return Ok(back.timestamp_millis());
+        }
+        _ => bail!("--last '{span}': unknown unit '{unit}'; use min, h, d, w or m (months)"),
+    };
+    Ok(now_ms - ms)
+}
+
+impl Settings {
+    pub fn from_args(a: &InputArgs) -> Result<Settings> {
+        let tz = resolve_tz(a.tz.as_deref())?;
+        let now_ms = match &a.now {
+            Some(v) => parse_instant("--now", v, tz)?,
+            None => chrono::Utc::now().timestamp_millis(),
+        };
+        let mut prices = PriceTable::embedded();
+        if let Some(p) = &a.pricing {
+            prices.extend_from_file(Path::new(p))?;
+        }
+        let mut filters = Filters::default();
+        let mut labels = Vec::new();
+        if let Some(v) = &a.since {
+            filters.since_ms = Some(parse_instant("--since", v, tz)?);
+            labels.push(format!("since {v}"));
+        }
+        if let Some(v) = &a.last {
+            filters.since_ms = Some(since_for_last(v, now_ms, tz)?);
+            labels.push(format!("last {v}"));
+        }
+        if let Some(v) = &a.until {
+            let mut until = parse_instant("--until", v, tz)?;
+            if is_bare_date(v) {
+                let d = NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")?;
+                let next = d.succ_opt().context("--until date out of range")?;
+                until = crate::report::local_midnight_ms(next, tz);
+            }
+            filters.until_ms = Some(until);
+            labels.push(format!("until {v}"));
+        }
+        for w in &a.wheres {
+            filters.wheres.push(Where::parse(w)?);
+            labels.push(format!("where {w}"));
+        }
+        Ok(Settings { tz, now_ms, prices, reprice: a.reprice, filters, filter_labels: labels, strict: a.strict })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_spans() {
+        let now = 1_000_000_000_000;
+        assert_eq!(since_for_last("24h", now, chrono_tz::UTC).unwrap(), now - 86_400_000);
+        assert_eq!(since_for_last("30min", now, chrono_tz::UTC).unwrap(), now - 1_800_000);
+        assert!(since_for_last("7x", now, chrono_tz::UTC).is_err());
+        // 2026-03-31 → one month back clamps to 2026-02-28
+        let mar31 = parse_instant("--now", "2026-03-31T12:00:00Z", chrono_tz::UTC).unwrap();
+        let feb = since_for_last("1m", mar31, chrono_tz::UTC).unwrap();
+        assert_eq!(feb, parse_instant("x", "2026-02-28T12:00:00Z", chrono_tz::UTC).unwrap());
+    }
+}

@@ -1,0 +1,153 @@
+//! Paths as the user gave them → the list of inputs to read: files, globs, directories, stdin.
+
+use anyhow::{bail, Context, Result};
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Source {
+    pub fn display(&self) -> String {
+        match self {
+            Source::Stdin => "<stdin>".into(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+
+    pub fn is_gzip(&self) -> bool {
+        matches!(self, Source::File(p) if p.extension().is_some_and(|e| e == "gz"))
+    }
+
+    /// Size on disk (compressed size for .gz), for progress.
+    pub fn len(&self) -> Option<u64> {
+        match self {
+            Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Source::Stdin => None,
+        }
+    }
+
+    /// The folder a file lives in: Claude Code keeps one folder per project.
+    pub fn parent_name(&self) -> Option<String> {
+        match self {
+            Source::File(p) => p.parent()?.file_name()?.to_str().map(String::from),
+            Source::Stdin => None,
+        }
+    }
+
+    /// A reader of the decompressed bytes.
+    pub fn open(&self) -> Result<Box<dyn Read + Send>> {
+        match self {
+            Source::Stdin => Ok(Box::new(std::io::stdin())),
+            Source::File(p) => {
+                let f = std::fs::File::open(p)
+                    .with_context(|| format!("cannot open {}", p.display()))?;
+                if self.is_gzip() {
+                    Ok(Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, f))))
+                } else {
+                    Ok(Box::new(f))
+                }
+            }
+        }
+    }
+}
+
+/// Log files inside a directory: JSON lines files, plain or gzipped.
+fn is_log_file(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    [".jsonl", ".ndjson", ".json"].iter().any(|ext| name.ends_with(ext))
+}
+
+fn has_glob_chars(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// Expands the arguments in order; each file appears once even if named twice.
+pub fn expand(args: &[String]) -> Result<Vec<Source>> {
+    let mut out: Vec<Source> = Vec::new();
+    let push = |s: Source, out: &mut Vec<Source>| {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    for arg in args {
+        if arg == "-" {
+            push(Source::Stdin, &mut out);
+            continue;
+        }
+        let path = Path::new(arg);
+        if !path.exists() && has_glob_chars(arg) {
+            let mut matched: Vec<PathBuf> = glob::glob(arg)
+                .with_context(|| format!("bad glob pattern '{arg}'"))?
+                .filter_map(|r| r.ok())
+                .collect();
+            matched.sort();
+            if matched.is_empty() {
+                bail!("no files match '{arg}' (check the pattern, or quote it so the shell leaves it alone)");
+            }
+            for m in matched {
+                if m.is_dir() {
+                    for f in walk(&m)? {
+                        push(Source::File(f), &mut out);
+                    }
+                } else {
+                    push(Source::File(m), &mut out);
+                }
+            }
+            continue;
+        }
+        let meta = std::fs::metadata(path).with_context(|| {
+            format!("cannot read '{arg}': no such file or directory (give a file, a directory, a glob, or - for stdin)")
+        })?;
+        if meta.is_dir() {
+            for f in walk(path)? {
+                push(Source::File(f), &mut out);
+            }
+        } else {
+            // Open it now so a permission problem is reported before any work starts.
+            std::fs::File::open(path).with_context(|| format!("cannot open '{arg}'"))?;
+            push(Source::File(path.to_path_buf()), &mut out);
+        }
+    }
+    Ok(out)
+}
+
+/// Every log file below a directory, sorted so runs are reproducible.
+fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries =
+            std::fs::read_dir(&d).with_context(|| format!("cannot list directory {}", d.display()))?;
+        for e in entries {
+            let e = e.with_context(|| format!("cannot list directory {}", d.display()))?;
+            let p = e.path();
+            let ft = e.file_type()?;
+            if ft.is_dir() {
+                stack.push(p);
+            } else if is_log_file(&p) {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_log_files() {
+        assert!(is_log_file(Path::new("a/b.jsonl")));
+        assert!(is_log_file(Path::new("a/b.ndjson.gz")));
+        assert!(is_log_file(Path::new("b.json")));
+        assert!(!is_log_file(Path::new("b.txt")));
+        assert!(!is_log_file(Path::new("b.gz")));
+    }
+}

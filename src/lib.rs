@@ -1,0 +1,14 @@
+//! llmlog: JSONL logs of LLM API calls → cost, latency, reliability, outliers.
+//!
+//! The modules follow the data: `ingest` reads lines, `normalize` makes canonical records and
+//! columns, `engine` holds the polars queries, `report` runs them into a plain model, and `render`
+//! prints that model. `cmd` wires one subcommand each.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod engine;
+pub mod ingest;
+pub mod normalize;
+pub mod render;
+pub mod report;

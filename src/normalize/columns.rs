@@ -1,0 +1,207 @@
+//! Canonical records → polars columns. Strings become codes into one shared dictionary, so the
+//! frame holds numbers only: 4 million calls fit in a few hundred MB and group-bys hash integers.
+
+use super::record::CallRecord;
+use polars::prelude::*;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Column names of the canonical frame. Dimension columns hold `u32` codes; code 0 means "none".
+pub mod col_names {
+    pub const TS_MS: &str = "ts_ms";
+    pub const DAY: &str = "day";
+    pub const HOUR: &str = "hour";
+    pub const MODEL: &str = "model";
+    pub const PROVIDER: &str = "provider";
+    pub const TYPE: &str = "type";
+    pub const USER: &str = "user";
+    pub const PROJECT: &str = "project";
+    pub const TAGS: &str = "tags";
+    pub const CONVERSATION: &str = "conversation";
+    pub const ERROR_KIND: &str = "error_kind";
+    pub const OK: &str = "ok";
+    pub const INPUT_TOKENS: &str = "input_tokens";
+    pub const OUTPUT_TOKENS: &str = "output_tokens";
+    pub const CACHED_TOKENS: &str = "cached_tokens";
+    pub const CACHE_WRITE_TOKENS: &str = "cache_write_tokens";
+    pub const REASONING_TOKENS: &str = "reasoning_tokens";
+    pub const COST: &str = "cost_usd";
+    pub const PRICED: &str = "priced";
+    pub const LATENCY: &str = "latency_s";
+    pub const CACHE_HIT: &str = "cache_hit";
+    pub const PROMPT_LENGTH: &str = "prompt_length";
+    pub const FILE: &str = "file";
+    pub const LINE: &str = "line";
+}
+use col_names as c;
+
+/// The string dimensions a user can group and filter by, with their column names.
+pub const DIMENSIONS: &[&str] =
+    &[c::MODEL, c::PROVIDER, c::TYPE, c::USER, c::PROJECT, c::TAGS, c::CONVERSATION, c::ERROR_KIND];
+
+/// Strings ↔ codes, shared by all parsing threads. Each thread keeps a lock-free cache in front.
+#[derive(Default)]
+pub struct Dictionary {
+    inner: Mutex<DictInner>,
+}
+
+#[derive(Default)]
+struct DictInner {
+    codes: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Dictionary {
+    pub fn new() -> Self {
+        Dictionary::default()
+    }
+
+    fn code(&self, s: &str) -> u32 {
+        let mut d = self.inner.lock().unwrap();
+        if let Some(&c) = d.codes.get(s) {
+            return c;
+        }
+        d.names.push(s.into());
+        let code = d.names.len() as u32; // codes start at 1; 0 is "none"
+        d.codes.insert(s.into(), code);
+        code
+    }
+
+    /// Code → string, once parsing is done.
+    pub fn freeze(self) -> Vec<String> {
+        let inner = self.inner.into_inner().unwrap();
+        std::iter::once(String::new()).chain(inner.names.into_iter().map(String::from)).collect()
+    }
+}
+
+/// A block's columns under construction.
+pub struct Columns<'d> {
+    dict: &'d Dictionary,
+    cache: HashMap<String, u32>,
+    ts_ms: Vec<i64>,
+    day: Vec<i32>,
+    hour: Vec<i32>,
+    dims: [Vec<u32>; 8],
+    ok: Vec<bool>,
+    tokens: [Vec<u32>; 5],
+    cost: Vec<Option<f64>>,
+    priced: Vec<bool>,
+    latency: Vec<Option<f64>>,
+    cache_hit: Vec<Option<bool>>,
+    prompt_length: Vec<Option<u32>>,
+    file: Vec<u32>,
+    line: Vec<u32>,
+}
+
+impl<'d> Columns<'d> {
+    pub fn new(dict: &'d Dictionary, capacity: usize) -> Self {
+        let v32 = || Vec::with_capacity(capacity);
+        Columns {
+            dict,
+            cache: HashMap::new(),
+            ts_ms: Vec::with_capacity(capacity),
+            day: v32(),
+            hour: v32(),
+            dims: std::array::from_fn(|_| Vec::with_capacity(capacity)),
+            ok: Vec::with_capacity(capacity),
+            tokens: std::array::from_fn(|_| Vec::with_capacity(capacity)),
+            cost: Vec::with_capacity(capacity),
+            priced: Vec::with_capacity(capacity),
+            latency: Vec::with_capacity(capacity),
+            cache_hit: Vec::with_capacity(capacity),
+            prompt_length: Vec::with_capacity(capacity),
+            file: Vec::with_capacity(capacity),
+            line: Vec::with_capacity(capacity),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ts_ms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ts_ms.is_empty()
+    }
+
+    fn code(&mut self, s: Option<&str>) -> u32 {
+        let Some(s) = s else { return 0 };
+        if let Some(&c) = self.cache.get(s) {
+            return c;
+        }
+        let c = self.dict.code(s);
+        self.cache.insert(s.to_owned(), c);
+        c
+    }
+
+    pub fn push(&mut self, r: &CallRecord<'_>, day: i32, hour: u8, file: u32, line: u32) {
+        self.ts_ms.push(r.ts_ms);
+        self.day.push(day);
+        self.hour.push(hour as i32);
+        let dims = [
+            r.model.as_deref(),
+            r.provider.as_deref(),
+            r.call_type.as_deref(),
+            r.user.as_deref(),
+            r.project.as_deref(),
+            r.tags.as_deref(),
+            r.conversation.as_deref(),
+            r.error_kind.as_deref(),
+        ];
+        for (i, d) in dims.into_iter().enumerate() {
+            let code = self.code(d);
+            self.dims[i].push(code);
+        }
+        self.ok.push(r.ok);
+        let sat = |v: u64| v.min(u32::MAX as u64) as u32;
+        let toks = [
+            r.input_tokens,
+            r.output_tokens,
+            r.cached_tokens,
+            r.cache_write_tokens,
+            r.reasoning_tokens,
+        ];
+        for (i, t) in toks.into_iter().enumerate() {
+            self.tokens[i].push(sat(t));
+        }
+        self.cost.push(r.cost_usd);
+        self.priced.push(matches!(r.cost_source, super::record::CostSource::Priced));
+        self.latency.push(r.latency_s);
+        self.cache_hit.push(r.cache_hit);
+        self.prompt_length.push(r.prompt_length.map(sat));
+        self.file.push(file);
+        self.line.push(line);
+    }
+
+    pub fn into_frame(self) -> PolarsResult<DataFrame> {
+        let height = self.len();
+        let mut cols: Vec<Column> = Vec::with_capacity(24);
+        cols.push(Int64Chunked::from_vec(c::TS_MS.into(), self.ts_ms).into_column());
+        cols.push(Int32Chunked::from_vec(c::DAY.into(), self.day).into_column());
+        cols.push(Int32Chunked::from_vec(c::HOUR.into(), self.hour).into_column());
+        for (name, v) in DIMENSIONS.iter().zip(self.dims) {
+            cols.push(UInt32Chunked::from_vec((*name).into(), v).into_column());
+        }
+        cols.push(BooleanChunked::from_slice(c::OK.into(), &self.ok).into_column());
+        let token_names =
+            [c::INPUT_TOKENS, c::OUTPUT_TOKENS, c::CACHED_TOKENS, c::CACHE_WRITE_TOKENS, c::REASONING_TOKENS];
+        for (name, v) in token_names.iter().zip(self.tokens) {
+            cols.push(UInt32Chunked::from_vec((*name).into(), v).into_column());
+        }
+        cols.push(Float64Chunked::from_iter_options(c::COST.into(), self.cost.into_iter()).into_column());
+        cols.push(BooleanChunked::from_slice(c::PRICED.into(), &self.priced).into_column());
+        cols.push(
+            Float64Chunked::from_iter_options(c::LATENCY.into(), self.latency.into_iter()).into_column(),
+        );
+        cols.push(
+            BooleanChunked::from_iter_options(c::CACHE_HIT.into(), self.cache_hit.into_iter())
+                .into_column(),
+        );
+        cols.push(
+            UInt32Chunked::from_iter_options(c::PROMPT_LENGTH.into(), self.prompt_length.into_iter())
+                .into_column(),
+        );
+        cols.push(UInt32Chunked::from_vec(c::FILE.into(), self.file).into_column());
+        cols.push(UInt32Chunked::from_vec(c::LINE.into(), self.line).into_column());
+        DataFrame::new(height, cols)
+    }
+}

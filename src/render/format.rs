@@ -1,0 +1,101 @@
+//! How numbers read: dollars with enough digits for a $0.00004 call, counts with separators.
+
+/// `$1,234.56`, `$0.0123`, `$0.000040`.
+pub fn money(v: f64) -> String {
+    let a = v.abs();
+    let s = if a == 0.0 {
+        "0.00".to_string()
+    } else if a >= 1.0 {
+        group_thousands(&format!("{a:.2}"))
+    } else if a >= 0.01 {
+        format!("{a:.4}")
+    } else {
+        format!("{a:.6}")
+    };
+    if v < 0.0 {
+        format!("-${s}")
+    } else {
+        format!("${s}")
+    }
+}
+
+pub fn opt_money(v: Option<f64>) -> String {
+    v.map(money).unwrap_or_else(|| "–".into())
+}
+
+/// `4,210,331`.
+pub fn count(n: u64) -> String {
+    group_thousands(&n.to_string())
+}
+
+fn group_thousands(s: &str) -> String {
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// `98.5%`.
+pub fn pct(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(x) if x >= 1.0 => "100%".into(),
+        Some(x) if x >= 0.9995 => "99.9%".into(),
+        Some(x) => format!("{:.1}%", x * 100.0),
+    }
+}
+
+/// `410ms`, `2.31s`, `1m 05s`.
+pub fn secs(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(s) if s < 1.0 => format!("{:.0}ms", s * 1000.0),
+        Some(s) if s < 60.0 => format!("{s:.2}s"),
+        Some(s) => format!("{}m {:02.0}s", (s / 60.0).floor(), s % 60.0),
+    }
+}
+
+/// A bar of up to `width` blocks for a share in 0..1.
+pub fn bar(share: f64, width: usize) -> String {
+    let n = (share.clamp(0.0, 1.0) * width as f64).round() as usize;
+    "█".repeat(n)
+}
+
+/// Shortens long names with an ellipsis so tables stay readable.
+pub fn ellipsize(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        s.chars().take(max.saturating_sub(1)).collect::<String>() + "…"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_keeps_small_digits() {
+        assert_eq!(money(1234.5), "$1,234.50");
+        assert_eq!(money(0.00675), "$0.006750");
+        assert_eq!(money(0.0123), "$0.0123");
+        assert_eq!(money(0.0), "$0.00");
+        assert_eq!(count(4210331), "4,210,331");
+        assert_eq!(count(12), "12");
+        assert_eq!(pct(Some(0.985)), "98.5%");
+        assert_eq!(secs(Some(0.41)), "410ms");
+        assert_eq!(secs(Some(2.314)), "2.31s");
+    }
+}

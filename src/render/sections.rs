@@ -1,0 +1,240 @@
+//! The report laid out as titled sections of text cells, shared by the table and Markdown outputs
+//! so both always show the same things.
+
+use super::format::{bar, count, ellipsize, money, opt_money, pct, secs};
+use crate::report::{CallRow, Report, Row};
+
+pub struct Section {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Which columns hold numbers (right-aligned).
+    pub numeric: Vec<bool>,
+    pub note: Option<String>,
+}
+
+const KEY_WIDTH: usize = 22;
+
+fn breakdown(title: &str, key: &str, rows: &[Row], note: Option<String>) -> Section {
+    Section {
+        title: title.to_string(),
+        headers: ["", "Calls", "Cost", "Share", "Avg/call", "OK", "p50", "p95"]
+            .iter()
+            .enumerate()
+            .map(|(i, h)| if i == 0 { key.to_string() } else { h.to_string() })
+            .collect(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    ellipsize(&r.key, KEY_WIDTH),
+                    count(r.calls),
+                    money(r.cost_usd),
+                    pct(Some(r.share)),
+                    money(r.avg_cost_usd),
+                    pct(r.success_rate),
+                    secs(r.p50_s),
+                    secs(r.p95_s),
+                ]
+            })
+            .collect(),
+        numeric: vec![false, true, true, true, true, true, true, true],
+        note,
+    }
+}
+
+fn timeline(title: &str, key: &str, rows: &[Row]) -> Section {
+    let max = rows.iter().map(|r| r.cost_usd).fold(0.0, f64::max);
+    Section {
+        title: title.to_string(),
+        headers: vec![key.into(), "Calls".into(), "Cost".into(), "OK".into(), "".into()],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.key.clone(),
+                    count(r.calls),
+                    money(r.cost_usd),
+                    pct(r.success_rate),
+                    bar(if max > 0.0 { r.cost_usd / max } else { 0.0 }, 20),
+                ]
+            })
+            .collect(),
+        numeric: vec![false, true, true, true, false],
+        note: None,
+    }
+}
+
+fn calls(title: &str, calls: &[CallRow], with_ratio: bool, note: Option<String>) -> Section {
+    let mut headers = vec!["Where", "Time", "Model", "User", "In/out", "Cost"];
+    if with_ratio {
+        headers.push("× median");
+    }
+    Section {
+        title: title.into(),
+        headers: headers.into_iter().map(String::from).collect(),
+        rows: calls
+            .iter()
+            .map(|c| {
+                let mut row = vec![
+                    // Shorten the file name, never the line number: it is how the call is found.
+                    format!("{}:{}", ellipsize(base_name(&c.file), 16), c.line),
+                    c.time.get(5..16).unwrap_or(&c.time).replace('T', " "),
+                    ellipsize(&c.model, 16),
+                    ellipsize(&c.user, 10),
+                    format!("{}/{}", compact(c.input_tokens), compact(c.output_tokens)),
+                    money(c.cost_usd),
+                ];
+                if with_ratio {
+                    row.push(c.ratio.map(|r| format!("{r:.0}×")).unwrap_or_default());
+                }
+                row
+            })
+            .collect(),
+        numeric: vec![false, false, false, false, true, true, true],
+        note,
+    }
+}
+
+fn base_name(p: &str) -> &str {
+    p.rsplit('/').next().unwrap_or(p)
+}
+
+/// `950`, `26k`, `1.2M`: token counts in a narrow column.
+fn compact(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{}k", n / 1000),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+/// Whether a breakdown says anything: more than one key, or one key that is not "(none)".
+fn informative(rows: &[Row]) -> bool {
+    rows.len() > 1 || rows.first().is_some_and(|r| r.key != "(none)")
+}
+
+pub fn build(r: &Report) -> Vec<Section> {
+    let s = &r.summary;
+    let mut out = Vec::new();
+    let range = match (&s.first_call, &s.last_call) {
+        (Some(a), Some(b)) => format!("{} → {}", &a[..16.min(a.len())], &b[..16.min(b.len())]).replace('T', " "),
+        _ => "–".into(),
+    };
+    let month = s.month.as_ref();
+    let kv = vec![
+        vec!["Total cost".into(), money(s.cost_usd), "Calls".into(), count(s.calls)],
+        vec!["Avg cost / call".into(), opt_money(s.avg_cost_usd), "Success rate".into(), pct(s.success_rate)],
+        vec![
+            "Avg cost / day".into(),
+            opt_money(s.avg_cost_per_day_usd),
+            "Errors".into(),
+            count(s.errors),
+        ],
+        vec![
+            month.map(|m| format!("Projected {}", m.month)).unwrap_or_else(|| "Projected month".into()),
+            month.map(|m| money(m.projected_usd)).unwrap_or_else(|| "–".into()),
+            "Cache hits".into(),
+            pct(s.cache_hit_rate),
+        ],
+        vec!["Input tokens".into(), count(s.input_tokens), "Latency p50".into(), secs(s.latency_s.p50)],
+        vec!["Output tokens".into(), count(s.output_tokens), "Latency p90".into(), secs(s.latency_s.p90)],
+        vec!["Cached input".into(), count(s.cached_tokens), "Latency p95".into(), secs(s.latency_s.p95)],
+        vec!["Days".into(), count(s.days), "Latency p99".into(), secs(s.latency_s.p99)],
+        vec![
+            "Slow calls".into(),
+            format!("{} ({})", count(r.slow_calls.count), pct(r.slow_calls.share)),
+            "Latency max".into(),
+            secs(s.latency_s.max),
+        ],
+    ];
+    out.push(Section {
+        title: format!("Summary — {range} ({})", r.meta.timezone),
+        headers: vec![],
+        rows: kv,
+        numeric: vec![false, true, false, true],
+        note: month.map(|m| {
+            format!(
+                "{} so far: {} over {:.1} of {} days; the projection assumes the same daily rate. Slow = over {}s.",
+                m.month,
+                money(m.cost_so_far_usd),
+                m.days_elapsed,
+                m.days_in_month,
+                r.slow_calls.threshold_s
+            )
+        }),
+    });
+    if !r.errors_by_kind.is_empty() {
+        out.push(Section {
+            title: "Errors by kind".into(),
+            headers: vec!["Error".into(), "Calls".into(), "Share of calls".into()],
+            rows: r
+                .errors_by_kind
+                .iter()
+                .map(|e| {
+                    vec![
+                        ellipsize(&e.key, 40),
+                        count(e.calls),
+                        pct((s.calls > 0).then(|| e.calls as f64 / s.calls as f64)),
+                    ]
+                })
+                .collect(),
+            numeric: vec![false, true, true],
+            note: None,
+        });
+    }
+    out.push(breakdown("Cost by model", "Model", &r.by_model, None));
+    if informative(&r.by_type) {
+        out.push(breakdown("Cost by type", "Type", &r.by_type, None));
+    }
+    if informative(&r.by_provider) {
+        out.push(breakdown("Cost by provider", "Provider", &r.by_provider, None));
+    }
+    if informative(&r.by_project) {
+        out.push(breakdown("Cost by project", "Project", &r.by_project, None));
+    }
+    if informative(&r.by_user) {
+        let note = (r.users_total > r.by_user.len() as u64)
+            .then(|| format!("Top {} of {} users.", r.by_user.len(), count(r.users_total)));
+        out.push(breakdown("Top users by cost", "User", &r.by_user, note));
+    }
+    if let Some(g) = &r.by {
+        out.push(breakdown(&format!("Cost by {}", g.fields.join(" / ")), &g.fields.join(" / "), &g.rows, None));
+    }
+    if !r.by_day.is_empty() {
+        out.push(timeline("Cost by day", "Day", &r.by_day));
+    }
+    if s.calls > 0 {
+        out.push(timeline("Cost by hour of day", "Hour", &r.by_hour));
+    }
+    if !r.top_calls.is_empty() {
+        out.push(calls("Most expensive calls", &r.top_calls, false, None));
+    }
+    let outlier_note = Some(format!("{} outliers; rule: {}.", count(r.outliers.count), r.outliers.rule));
+    if !r.outliers.calls.is_empty() {
+        out.push(calls("Expensive outliers", &r.outliers.calls, true, outlier_note));
+    }
+    let sk = &r.skipped;
+    if sk.lines > 0 || sk.duplicates > 0 {
+        let mut rows: Vec<Vec<String>> =
+            sk.by_reason.iter().map(|(k, v)| vec![k.to_string(), count(*v)]).collect();
+        if sk.duplicates > 0 {
+            rows.push(vec!["duplicate (counted once)".into(), count(sk.duplicates)]);
+        }
+        let examples: Vec<String> = sk
+            .examples
+            .iter()
+            .chain(sk.duplicate_examples.iter())
+            .take(10)
+            .map(|p| format!("  {}:{} — {}", p.file, p.line, p.reason))
+            .collect();
+        out.push(Section {
+            title: format!("Skipped lines ({} of {} read)", count(sk.lines), count(r.meta.lines_read)),
+            headers: vec!["Reason".into(), "Lines".into()],
+            rows,
+            numeric: vec![false, true],
+            note: Some(format!("First examples:\n{}", examples.join("\n"))),
+        });
+    }
+    out
+}

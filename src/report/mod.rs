@@ -1,0 +1,565 @@
+//! The report: plain serde structs that renderers see, and the one place that runs the queries.
+//! JSON output is this model serialized; `schemas/report.schema.json` documents it.
+
+use crate::engine::{breakdown, filter::Filters, outliers, summary};
+use crate::ingest::{Problem, Scan};
+use crate::normalize::columns::col_names as c;
+use crate::normalize::timestamp::{day_to_string, format_local};
+use anyhow::Result;
+use chrono::{Datelike, NaiveDate};
+use chrono_tz::Tz;
+use polars::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub meta: Meta,
+    pub summary: Summary,
+    pub errors_by_kind: Vec<KeyCount>,
+    pub by_model: Vec<Row>,
+    pub by_type: Vec<Row>,
+    pub by_provider: Vec<Row>,
+    pub by_project: Vec<Row>,
+    /// The top users by cost (see `meta.top_n`); `users_total` counts them all.
+    pub by_user: Vec<Row>,
+    pub users_total: u64,
+    pub by_day: Vec<Row>,
+    /// All 24 hours of the day, 00 to 23, in the report's time zone.
+    pub by_hour: Vec<Row>,
+    /// The `--by` grouping, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Grouping>,
+    pub top_calls: Vec<CallRow>,
+    pub outliers: Outliers,
+    pub slow_calls: SlowCalls,
+    pub skipped: SkippedReport,
+    pub pricing: PricingReport,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Meta {
+    pub version: &'static str,
+    pub timezone: String,
+    pub files: Vec<String>,
+    pub bytes_read: u64,
+    pub lines_read: u64,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub filters: Vec<String>,
+    pub top_n: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub calls: u64,
+    pub cost_usd: f64,
+    pub avg_cost_usd: Option<f64>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cached_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub reasoning_tokens: u64,
+    pub success_rate: Option<f64>,
+    pub errors: u64,
+    /// Share of calls flagged as cache hits, among calls that say either way.
+    pub cache_hit_rate: Option<f64>,
+    pub latency_s: Latency,
+    pub first_call: Option<String>,
+    pub last_call: Option<String>,
+    /// Calendar days from the first call's to the last call's, inclusive.
+    pub days: u64,
+    pub avg_cost_per_day_usd: Option<f64>,
+    pub month: Option<MonthProjection>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Latency {
+    /// Calls that logged a latency; the percentiles are over these.
+    pub calls: u64,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+}
+
+/// The month of the last call: spent so far, and the month's total at the same daily rate.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthProjection {
+    pub month: String,
+    pub cost_so_far_usd: f64,
+    pub days_elapsed: f64,
+    pub days_in_month: u32,
+    pub projected_usd: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyCount {
+    pub key: String,
+    pub calls: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub key: String,
+    pub calls: u64,
+    pub cost_usd: f64,
+    /// This row's share of the total cost (0..1).
+    pub share: f64,
+    pub avg_cost_usd: f64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cached_tokens: u64,
+    pub success_rate: Option<f64>,
+    pub errors: u64,
+    pub p50_s: Option<f64>,
+    pub p95_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Grouping {
+    pub fields: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CallRow {
+    pub file: String,
+    pub line: u64,
+    pub time: String,
+    pub model: String,
+    #[serde(rename = "type")]
+    pub call_type: String,
+    pub user: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+    pub latency_s: Option<f64>,
+    /// For outliers: the model's median cost per call and this call's multiple of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_median_usd: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outliers {
+    pub rule: String,
+    pub count: u64,
+    pub calls: Vec<CallRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SlowCalls {
+    pub threshold_s: f64,
+    pub count: u64,
+    /// Share of the calls that logged a latency.
+    pub share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedReport {
+    /// Unusable lines (not JSON, no timestamp, negative values…); never counted as calls.
+    pub lines: u64,
+    pub by_reason: BTreeMap<&'static str, u64>,
+    pub examples: Vec<Problem>,
+    /// Calls logged again under a request id already seen; counted once.
+    pub duplicates: u64,
+    pub duplicate_examples: Vec<Problem>,
+    /// Lines that are not calls by their shape's rules (Claude Code user turns, say).
+    pub not_calls: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PricingReport {
+    /// Calls priced from the price table (no logged cost, or --reprice).
+    pub priced_calls: u64,
+    /// Calls with tokens but neither a logged cost nor a known price: left out of cost, not zero.
+    pub unpriced_calls: u64,
+    pub unpriced_models: Vec<UnpricedModel>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnpricedModel {
+    pub model: String,
+    pub calls: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+/// What to compute beyond the defaults.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    pub tz: Tz,
+    pub filters: Filters,
+    pub filter_labels: Vec<String>,
+    pub by: Option<Vec<String>>,
+    pub top_n: u32,
+    pub outlier_factor: f64,
+    pub outlier_min_calls: u32,
+    pub slow_threshold_s: f64,
+    pub now_ms: i64,
+}
+
+/// Dimension codes → display names.
+struct Names<'a>(&'a [String]);
+
+impl Names<'_> {
+    fn of(&self, column: &str, v: Option<i64>) -> String {
+        match (column, v) {
+            (_, None) => "(none)".into(),
+            (c::HOUR, Some(h)) => format!("{h:02}"),
+            (c::DAY, Some(d)) => day_to_string(d as i32),
+            (_, Some(0)) => "(none)".into(),
+            (_, Some(code)) => self.0.get(code as usize).cloned().unwrap_or_else(|| "?".into()),
+        }
+    }
+}
+
+pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
+    let names = Names(&scan.names);
+    let lf = opts.filters.apply(scan.frame.clone().lazy(), &scan.names)?;
+    let mut warnings = Vec::new();
+
+    let t = summary::totals(lf.clone(), opts.slow_threshold_s).collect()?;
+    let calls = u64_at(&t, "calls")?.unwrap_or(0);
+    let cost = f64_at(&t, "cost_usd")?.unwrap_or(0.0);
+    let first_ms = i64_at(&t, "first_ms")?;
+    let last_ms = i64_at(&t, "last_ms")?;
+    let first_day = i64_at(&t, "first_day")?;
+    let last_day = i64_at(&t, "last_day")?;
+    let days = match (first_day, last_day) {
+        (Some(a), Some(b)) => (b - a + 1) as u64,
+        _ => 0,
+    };
+    let latency_calls = u64_at(&t, "latency_calls")?.unwrap_or(0);
+    let slow = u64_at(&t, "slow_calls")?.unwrap_or(0);
+
+    let month = match (last_day, last_ms) {
+        (Some(ld), Some(lms)) => Some(month_projection(lf.clone(), ld as i32, lms, opts)?),
+        _ => None,
+    };
+
+    let summary = Summary {
+        calls,
+        cost_usd: cost,
+        avg_cost_usd: (calls > 0).then(|| cost / calls as f64),
+        input_tokens: u64_at(&t, "input_tokens")?.unwrap_or(0),
+        output_tokens: u64_at(&t, "output_tokens")?.unwrap_or(0),
+        cached_tokens: u64_at(&t, "cached_tokens")?.unwrap_or(0),
+        cache_write_tokens: u64_at(&t, "cache_write_tokens")?.unwrap_or(0),
+        reasoning_tokens: u64_at(&t, "reasoning_tokens")?.unwrap_or(0),
+        success_rate: f64_at(&t, "success_rate")?,
+        errors: u64_at(&t, "errors")?.unwrap_or(0),
+        cache_hit_rate: f64_at(&t, "cache_hit_rate")?,
+        latency_s: Latency {
+            calls: latency_calls,
+            p50: f64_at(&t, "p50")?,
+            p90: f64_at(&t, "p90")?,
+            p95: f64_at(&t, "p95")?,
+            p99: f64_at(&t, "p99")?,
+            max: f64_at(&t, "latency_max")?,
+            mean: f64_at(&t, "latency_mean")?,
+        },
+        first_call: first_ms.map(|m| format_local(m, opts.tz)),
+        last_call: last_ms.map(|m| format_local(m, opts.tz)),
+        days,
+        avg_cost_per_day_usd: (days > 0).then(|| cost / days as f64),
+        month,
+    };
+
+    let errs = summary::errors_by_kind(lf.clone()).collect()?;
+    let errors_by_kind = {
+        let keys = i64_col(&errs, c::ERROR_KIND)?;
+        let n = u64_col(&errs, "calls")?;
+        keys.into_iter()
+            .zip(n)
+            .map(|(k, n)| KeyCount { key: names.of(c::ERROR_KIND, k), calls: n.unwrap_or(0) })
+            .collect()
+    };
+
+    let rows = |keys: &[&str]| -> Result<Vec<Row>> {
+        let df = breakdown::by(lf.clone(), keys).collect()?;
+        rows_of(&df, keys, &names, cost)
+    };
+    let by_model = rows(&[c::MODEL])?;
+    let by_type = rows(&[c::TYPE])?;
+    let by_provider = rows(&[c::PROVIDER])?;
+    let by_project = rows(&[c::PROJECT])?;
+    let mut by_user = rows(&[c::USER])?;
+    let users_total = by_user.len() as u64;
+    by_user.truncate(opts.top_n as usize);
+    let mut by_day = rows(&[c::DAY])?;
+    by_day.sort_by(|a, b| a.key.cmp(&b.key));
+    let by_hour = all_hours(rows(&[c::HOUR])?);
+
+    let by = match &opts.by {
+        None => None,
+        Some(fields) => {
+            let cols: Vec<&str> = fields
+                .iter()
+                .map(|f| crate::engine::filter::column_for(f))
+                .collect::<Result<_>>()?;
+            let mut rows = rows(&cols)?;
+            if cols.iter().all(|c| *c == c::DAY || *c == c::HOUR) {
+                rows.sort_by(|a, b| a.key.cmp(&b.key));
+            }
+            Some(Grouping { fields: fields.clone(), rows })
+        }
+    };
+
+    let top = outliers::top_calls(lf.clone(), opts.top_n).collect()?;
+    let top_calls = call_rows(&top, scan, &names, opts.tz)?;
+    let out = outliers::model_outliers(lf.clone(), opts.outlier_factor, opts.outlier_min_calls)
+        .collect()?;
+    let mut outlier_calls = call_rows(&out, scan, &names, opts.tz)?;
+    let outlier_count = outlier_calls.len() as u64;
+    outlier_calls.truncate(opts.top_n as usize);
+
+    let unpriced = summary::unpriced_models(lf.clone()).collect()?;
+    let unpriced_models: Vec<UnpricedModel> = {
+        let m = i64_col(&unpriced, c::MODEL)?;
+        let n = u64_col(&unpriced, "calls")?;
+        let i = u64_col(&unpriced, "input_tokens")?;
+        let o = u64_col(&unpriced, "output_tokens")?;
+        (0..m.len())
+            .map(|k| UnpricedModel {
+                model: names.of(c::MODEL, m[k]),
+                calls: n[k].unwrap_or(0),
+                input_tokens: i[k].unwrap_or(0),
+                output_tokens: o[k].unwrap_or(0),
+            })
+            .collect()
+    };
+    let unpriced_calls = u64_at(&t, "unpriced_calls")?.unwrap_or(0);
+    if unpriced_calls > 0 {
+        let list: Vec<String> = unpriced_models.iter().map(|m| m.model.clone()).collect();
+        warnings.push(format!(
+            "{unpriced_calls} calls have tokens but no cost and no known price (models: {}); their cost is left out of the totals — add prices with --pricing FILE",
+            list.join(", ")
+        ));
+    }
+    if calls == 0 {
+        warnings.push("no calls matched: check the paths, the filters and the skipped lines".into());
+    }
+    for e in &scan.read_errors {
+        warnings.push(format!("could not read to the end: {e}"));
+    }
+
+    Ok(Report {
+        meta: Meta {
+            version: env!("CARGO_PKG_VERSION"),
+            timezone: opts.tz.name().to_string(),
+            files: scan.files.clone(),
+            bytes_read: scan.bytes,
+            lines_read: scan.lines,
+            since: opts.filters.since_ms.map(|m| format_local(m, opts.tz)),
+            until: opts.filters.until_ms.map(|m| format_local(m, opts.tz)),
+            filters: opts.filter_labels.clone(),
+            top_n: opts.top_n,
+        },
+        summary,
+        errors_by_kind,
+        by_model,
+        by_type,
+        by_provider,
+        by_project,
+        by_user,
+        users_total,
+        by_day,
+        by_hour,
+        by,
+        top_calls,
+        outliers: Outliers {
+            rule: format!(
+                "cost > {}x the median cost of the same model (models with at least {} priced calls)",
+                opts.outlier_factor, opts.outlier_min_calls
+            ),
+            count: outlier_count,
+            calls: outlier_calls,
+        },
+        slow_calls: SlowCalls {
+            threshold_s: opts.slow_threshold_s,
+            count: slow,
+            share: (latency_calls > 0).then(|| slow as f64 / latency_calls as f64),
+        },
+        skipped: SkippedReport {
+            lines: scan.skipped.lines,
+            by_reason: scan.skipped.by_reason.clone(),
+            examples: scan.skipped.examples.clone(),
+            duplicates: scan.duplicates.count,
+            duplicate_examples: scan.duplicates.examples.clone(),
+            not_calls: scan.not_calls,
+        },
+        pricing: PricingReport {
+            priced_calls: u64_at(&t, "priced_calls")?.unwrap_or(0),
+            unpriced_calls,
+            unpriced_models,
+        },
+        warnings,
+    })
+}
+
+/// Spend in the last call's month so far, and that month's total at the same daily rate.
+/// Elapsed time runs from the month's start to now (or the last call, if later), at most to the
+/// month's end (a finished month projects to itself); it is at least one day, so a month's first
+/// hours do not project wildly.
+fn month_projection(lf: LazyFrame, last_day: i32, last_ms: i64, opts: &ReportOptions) -> Result<MonthProjection> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+    let d = epoch + chrono::Duration::days(last_day as i64);
+    let start = NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap();
+    let next = if d.month() == 12 {
+        NaiveDate::from_ymd_opt(d.year() + 1, 1, 1).unwrap()
+    } else {
+        NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1).unwrap()
+    };
+    let days_in_month = (next - start).num_days() as u32;
+    let start_day = (start - epoch).num_days() as i32;
+    let end_day = start_day + days_in_month as i32 - 1;
+    let df = summary::cost_between_days(lf, start_day, end_day).collect()?;
+    let so_far = f64_at(&df, "cost_usd")?.unwrap_or(0.0);
+    let start_ms = local_midnight_ms(start, opts.tz);
+    let end_ms = local_midnight_ms(next, opts.tz);
+    // Logs can run ahead of a --now in the past; never count less time than the data covers.
+    let reference = opts.now_ms.max(last_ms).min(end_ms);
+    let elapsed = ((reference - start_ms) as f64 / 86_400_000.0).clamp(1.0, days_in_month as f64);
+    Ok(MonthProjection {
+        month: start.format("%Y-%m").to_string(),
+        cost_so_far_usd: so_far,
+        days_elapsed: elapsed,
+        days_in_month,
+        projected_usd: so_far / elapsed * days_in_month as f64,
+    })
+}
+
+pub fn local_midnight_ms(d: NaiveDate, tz: Tz) -> i64 {
+    use chrono::TimeZone;
+    let naive = d.and_hms_opt(0, 0, 0).unwrap();
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.timestamp_millis())
+        .unwrap_or_else(|| naive.and_utc().timestamp_millis())
+}
+
+fn all_hours(rows: Vec<Row>) -> Vec<Row> {
+    (0..24)
+        .map(|h| {
+            let key = format!("{h:02}");
+            rows.iter().find(|r| r.key == key).cloned().unwrap_or(Row {
+                key,
+                calls: 0,
+                cost_usd: 0.0,
+                share: 0.0,
+                avg_cost_usd: 0.0,
+                input_tokens: 0,
+                output_tokens: 0,
+                cached_tokens: 0,
+                success_rate: None,
+                errors: 0,
+                p50_s: None,
+                p95_s: None,
+            })
+        })
+        .collect()
+}
+
+fn rows_of(df: &DataFrame, keys: &[&str], names: &Names<'_>, total: f64) -> Result<Vec<Row>> {
+    let key_cols: Vec<Vec<Option<i64>>> = keys.iter().map(|k| i64_col(df, k)).collect::<Result<_>>()?;
+    let calls = u64_col(df, "calls")?;
+    let cost = f64_col(df, "cost_usd")?;
+    let input = u64_col(df, "input_tokens")?;
+    let output = u64_col(df, "output_tokens")?;
+    let cached = u64_col(df, "cached_tokens")?;
+    let sr = f64_col(df, "success_rate")?;
+    let errors = u64_col(df, "errors")?;
+    let p50 = f64_col(df, "p50")?;
+    let p95 = f64_col(df, "p95")?;
+    Ok((0..df.height())
+        .map(|i| {
+            let key = keys
+                .iter()
+                .zip(&key_cols)
+                .map(|(k, col)| names.of(k, col[i]))
+                .collect::<Vec<_>>()
+                .join(" / ");
+            let n = calls[i].unwrap_or(0);
+            let cost_i = cost[i].unwrap_or(0.0);
+            Row {
+                key,
+                calls: n,
+                cost_usd: cost_i,
+                share: if total > 0.0 { cost_i / total } else { 0.0 },
+                avg_cost_usd: if n > 0 { cost_i / n as f64 } else { 0.0 },
+                input_tokens: input[i].unwrap_or(0),
+                output_tokens: output[i].unwrap_or(0),
+                cached_tokens: cached[i].unwrap_or(0),
+                success_rate: sr[i],
+                errors: errors[i].unwrap_or(0),
+                p50_s: p50[i],
+                p95_s: p95[i],
+            }
+        })
+        .collect())
+}
+
+fn call_rows(df: &DataFrame, scan: &Scan, names: &Names<'_>, tz: Tz) -> Result<Vec<CallRow>> {
+    let file = u64_col(df, c::FILE)?;
+    let line = u64_col(df, c::LINE)?;
+    let ts = i64_col(df, c::TS_MS)?;
+    let model = i64_col(df, c::MODEL)?;
+    let ty = i64_col(df, c::TYPE)?;
+    let user = i64_col(df, c::USER)?;
+    let input = u64_col(df, c::INPUT_TOKENS)?;
+    let output = u64_col(df, c::OUTPUT_TOKENS)?;
+    let cost = f64_col(df, c::COST)?;
+    let lat = f64_col(df, c::LATENCY)?;
+    let median = if df.column("model_median").is_ok() { Some(f64_col(df, "model_median")?) } else { None };
+    let ratio = if df.column("ratio").is_ok() { Some(f64_col(df, "ratio")?) } else { None };
+    Ok((0..df.height())
+        .map(|i| CallRow {
+            file: scan.files.get(file[i].unwrap_or(0) as usize).cloned().unwrap_or_default(),
+            line: line[i].unwrap_or(0),
+            time: ts[i].map(|m| format_local(m, tz)).unwrap_or_default(),
+            model: names.of(c::MODEL, model[i]),
+            call_type: names.of(c::TYPE, ty[i]),
+            user: names.of(c::USER, user[i]),
+            input_tokens: input[i].unwrap_or(0),
+            output_tokens: output[i].unwrap_or(0),
+            cost_usd: cost[i].unwrap_or(0.0),
+            latency_s: lat[i],
+            model_median_usd: median.as_ref().and_then(|m| m[i]),
+            ratio: ratio.as_ref().and_then(|r| r[i]),
+        })
+        .collect())
+}
+
+// Column extraction: cast to one type, then read. Result frames are small (rows per group).
+pub(crate) fn f64_col(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    let s = df.column(name)?.cast(&DataType::Float64)?;
+    Ok(s.f64()?.iter().collect())
+}
+
+pub(crate) fn i64_col(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let s = df.column(name)?.cast(&DataType::Int64)?;
+    Ok(s.i64()?.iter().collect())
+}
+
+pub(crate) fn u64_col(df: &DataFrame, name: &str) -> Result<Vec<Option<u64>>> {
+    let s = df.column(name)?.cast(&DataType::UInt64)?;
+    Ok(s.u64()?.iter().collect())
+}
+
+pub(crate) fn f64_at(df: &DataFrame, name: &str) -> Result<Option<f64>> {
+    Ok(f64_col(df, name)?.first().copied().flatten())
+}
+
+pub(crate) fn i64_at(df: &DataFrame, name: &str) -> Result<Option<i64>> {
+    Ok(i64_col(df, name)?.first().copied().flatten())
+}
+
+pub(crate) fn u64_at(df: &DataFrame, name: &str) -> Result<Option<u64>> {
+    Ok(u64_col(df, name)?.first().copied().flatten())
+}
