@@ -38,14 +38,18 @@ pub fn parse_instant(flag: &str, value: &str, tz: Tz) -> Result<i64> {
     match parse_time_str(value) {
         Some(Parsed::Utc(ms)) => Ok(ms),
         Some(Parsed::Naive(local)) => {
-            let naive = chrono::DateTime::from_timestamp_millis(local).unwrap().naive_utc();
+            let naive = chrono::DateTime::from_timestamp_millis(local)
+                .unwrap()
+                .naive_utc();
             Ok(tz
                 .from_local_datetime(&naive)
                 .earliest()
                 .map(|t| t.timestamp_millis())
                 .unwrap_or(local))
         }
-        None => bail!("{flag} '{value}': expected a date or time like 2026-11-01 or 2026-11-01T09:00:00Z"),
+        None => bail!(
+            "{flag} '{value}': expected a date or time like 2026-11-01 or 2026-11-01T09:00:00Z"
+        ),
     }
 }
 
@@ -59,7 +63,9 @@ pub fn since_for_last(span: &str, now_ms: i64, tz: Tz) -> Result<i64> {
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
     let n: i64 = num.parse().map_err(|_| {
-        anyhow::anyhow!("--last '{span}': expected a number and a unit, e.g. 30min, 24h, 7d, 2w, 1m")
+        anyhow::anyhow!(
+            "--last '{span}': expected a number and a unit, e.g. 30min, 24h, 7d, 2w, 1m"
+        )
     })?;
     let ms = match unit {
         "min" | "mins" => n * 60_000,
@@ -113,7 +119,15 @@ impl Settings {
             filters.wheres.push(Where::parse(w)?);
             labels.push(format!("where {w}"));
         }
-        Ok(Settings { tz, now_ms, prices, reprice: a.reprice, filters, filter_labels: labels, strict: a.strict })
+        Ok(Settings {
+            tz,
+            now_ms,
+            prices,
+            reprice: a.reprice,
+            filters,
+            filter_labels: labels,
+            strict: a.strict,
+        })
     }
 }
 
@@ -124,12 +138,21 @@ mod tests {
     #[test]
     fn last_spans() {
         let now = 1_000_000_000_000;
-        assert_eq!(since_for_last("24h", now, chrono_tz::UTC).unwrap(), now - 86_400_000);
-        assert_eq!(since_for_last("30min", now, chrono_tz::UTC).unwrap(), now - 1_800_000);
+        assert_eq!(
+            since_for_last("24h", now, chrono_tz::UTC).unwrap(),
+            now - 86_400_000
+        );
+        assert_eq!(
+            since_for_last("30min", now, chrono_tz::UTC).unwrap(),
+            now - 1_800_000
+        );
         assert!(since_for_last("7x", now, chrono_tz::UTC).is_err());
         // 2026-03-31 → one month back clamps to 2026-02-28
         let mar31 = parse_instant("--now", "2026-03-31T12:00:00Z", chrono_tz::UTC).unwrap();
         let feb = since_for_last("1m", mar31, chrono_tz::UTC).unwrap();
-        assert_eq!(feb, parse_instant("x", "2026-02-28T12:00:00Z", chrono_tz::UTC).unwrap());
+        assert_eq!(
+            feb,
+            parse_instant("x", "2026-02-28T12:00:00Z", chrono_tz::UTC).unwrap()
+        );
     }
 }

@@ -64,13 +64,20 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     if a.top == 0 {
         bail!("--top must be at least 1");
     }
-    let format = a.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Json });
+    let format = a.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    });
     if let Some(t) = &a.table {
         if format != Format::Csv {
             bail!("--table chooses the CSV breakdown; add --format csv");
         }
         if !render::csv::TABLES.contains(&t.as_str()) {
-            bail!("--table '{t}': use one of {}", render::csv::TABLES.join(", "));
+            bail!(
+                "--table '{t}': use one of {}",
+                render::csv::TABLES.join(", ")
+            );
         }
     }
     let scan = load(&a.input, &settings, !a.no_progress)?;
@@ -89,7 +96,13 @@ fn emit(report: &Report, format: Format, a: &AnalyzeArgs) -> Result<()> {
         Format::Json => Box::new(render::json::Json),
         Format::Markdown => Box::new(render::markdown::Markdown),
         Format::Csv => {
-            let table = a.table.clone().unwrap_or_else(|| if a.by.is_some() { "by".into() } else { "model".into() });
+            let table = a.table.clone().unwrap_or_else(|| {
+                if a.by.is_some() {
+                    "by".into()
+                } else {
+                    "model".into()
+                }
+            });
             Box::new(render::csv::Csv { table })
         }
     };
@@ -102,7 +115,10 @@ fn emit(report: &Report, format: Format, a: &AnalyzeArgs) -> Result<()> {
             eprintln!("llmlog: warning: {w}");
         }
         if report.skipped.lines > 0 {
-            eprintln!("llmlog: warning: skipped {} unreadable lines (see --format table or json)", report.skipped.lines);
+            eprintln!(
+                "llmlog: warning: skipped {} unreadable lines (see --format table or json)",
+                report.skipped.lines
+            );
         }
     }
     Ok(())
@@ -113,11 +129,21 @@ fn exit_status(report: &Report, settings: &Settings) -> u8 {
         eprintln!(
             "llmlog: --strict: {} lines were skipped (first: {})",
             report.skipped.lines,
-            report.skipped.examples.first().map(|p| format!("{}:{} — {}", p.file, p.line, p.reason)).unwrap_or_default()
+            report
+                .skipped
+                .examples
+                .first()
+                .map(|p| format!("{}:{} — {}", p.file, p.line, p.reason))
+                .unwrap_or_default()
         );
         return EXIT_ERROR;
     }
-    if !report.meta.files.is_empty() && report.warnings.iter().any(|w| w.starts_with("could not read")) {
+    if !report.meta.files.is_empty()
+        && report
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("could not read"))
+    {
         return EXIT_ERROR;
     }
     EXIT_OK

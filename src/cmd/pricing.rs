@@ -55,7 +55,15 @@ pub fn run(a: PricingArgs) -> Result<ExitCode> {
         Format::Table | Format::Markdown => {
             let mut t = Table::new();
             t.load_preset(UTF8_BORDERS_ONLY);
-            t.set_header(["Model", "Provider", "In $/1M", "Out $/1M", "Cached in", "Cache write", "As of"]);
+            t.set_header([
+                "Model",
+                "Provider",
+                "In $/1M",
+                "Out $/1M",
+                "Cached in",
+                "Cache write",
+                "As of",
+            ]);
             for (n, p) in rows {
                 t.add_row([
                     ellipsize(n, 26),

@@ -50,7 +50,11 @@ impl Progress {
                 let _ = std::io::stderr().write_all(b"\r\x1b[2K");
             }
         });
-        Progress { bytes, done, handle: Some(handle) }
+        Progress {
+            bytes,
+            done,
+            handle: Some(handle),
+        }
     }
 
     pub fn finish(mut self) {

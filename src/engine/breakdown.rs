@@ -19,9 +19,16 @@ pub fn by(lf: LazyFrame, keys: &[&str]) -> LazyFrame {
             token_sum(c::OUTPUT_TOKENS).alias("output_tokens"),
             token_sum(c::CACHED_TOKENS).alias("cached_tokens"),
             success_rate().alias("success_rate"),
-            col(c::OK).not().cast(DataType::UInt64).sum().alias("errors"),
+            col(c::OK)
+                .not()
+                .cast(DataType::UInt64)
+                .sum()
+                .alias("errors"),
             latency_q(0.50).alias("p50"),
             latency_q(0.95).alias("p95"),
         ])
-        .sort_by_exprs(sort_by, SortMultipleOptions::new().with_order_descending_multi(desc))
+        .sort_by_exprs(
+            sort_by,
+            SortMultipleOptions::new().with_order_descending_multi(desc),
+        )
 }

@@ -53,7 +53,11 @@ impl Where {
         if matches!(field.as_str(), "hour" | "day") {
             bail!("--where '{s}': filter time with --since, --until or --last");
         }
-        Ok(Where { field, negate, pattern: pattern.trim().to_string() })
+        Ok(Where {
+            field,
+            negate,
+            pattern: pattern.trim().to_string(),
+        })
     }
 
     /// The predicate, resolved against the dictionary of names.
@@ -124,7 +128,12 @@ pub struct Filters {
 impl Filters {
     pub fn apply(&self, lf: LazyFrame, names: &[String]) -> Result<LazyFrame> {
         let mut pred: Option<Expr> = None;
-        let mut and = |e: Expr| pred = Some(match pred.take() { Some(p) => p.and(e), None => e });
+        let mut and = |e: Expr| {
+            pred = Some(match pred.take() {
+                Some(p) => p.and(e),
+                None => e,
+            })
+        };
         if let Some(s) = self.since_ms {
             and(col(c::TS_MS).gt_eq(lit(s)));
         }
@@ -157,8 +166,14 @@ mod tests {
     #[test]
     fn parses_where() {
         let w = Where::parse("model!=gpt-4o").unwrap();
-        assert_eq!((w.field.as_str(), w.negate, w.pattern.as_str()), ("model", true, "gpt-4o"));
-        assert!(Where::parse("colour=red").unwrap_err().to_string().contains("unknown field"));
+        assert_eq!(
+            (w.field.as_str(), w.negate, w.pattern.as_str()),
+            ("model", true, "gpt-4o")
+        );
+        assert!(Where::parse("colour=red")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field"));
         assert!(Where::parse("model").is_err());
     }
 }

@@ -28,7 +28,9 @@ pub(crate) fn latency_q(q: f64) -> Expr {
 
 /// Calls that carried tokens but could not be priced.
 pub(crate) fn is_unpriced() -> Expr {
-    col(c::COST)
-        .is_null()
-        .and(col(c::INPUT_TOKENS).gt(lit(0u32)).or(col(c::OUTPUT_TOKENS).gt(lit(0u32))))
+    col(c::COST).is_null().and(
+        col(c::INPUT_TOKENS)
+            .gt(lit(0u32))
+            .or(col(c::OUTPUT_TOKENS).gt(lit(0u32))),
+    )
 }

@@ -6,8 +6,16 @@ use polars::prelude::*;
 /// Columns shown for a single call.
 fn call_columns() -> Vec<Expr> {
     [
-        c::FILE, c::LINE, c::TS_MS, c::MODEL, c::TYPE, c::USER, c::INPUT_TOKENS, c::OUTPUT_TOKENS,
-        c::COST, c::LATENCY,
+        c::FILE,
+        c::LINE,
+        c::TS_MS,
+        c::MODEL,
+        c::TYPE,
+        c::USER,
+        c::INPUT_TOKENS,
+        c::OUTPUT_TOKENS,
+        c::COST,
+        c::LATENCY,
     ]
     .iter()
     .map(|n| col(*n))
@@ -38,7 +46,11 @@ pub fn model_outliers(lf: LazyFrame, factor: f64, min_calls: u32) -> LazyFrame {
             col(c::COST).median().alias("model_median"),
             len().cast(DataType::UInt64).alias("model_calls"),
         ])
-        .filter(col("model_calls").gt_eq(lit(min_calls as u64)).and(col("model_median").gt(lit(0.0))));
+        .filter(
+            col("model_calls")
+                .gt_eq(lit(min_calls as u64))
+                .and(col("model_median").gt(lit(0.0))),
+        );
     let mut cols = call_columns();
     cols.push(col("model_median"));
     cols.push((col(c::COST) / col("model_median")).alias("ratio"));

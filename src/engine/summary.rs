@@ -15,22 +15,42 @@ pub fn totals(lf: LazyFrame, slow_threshold_s: f64) -> LazyFrame {
         token_sum(c::CACHE_WRITE_TOKENS).alias("cache_write_tokens"),
         token_sum(c::REASONING_TOKENS).alias("reasoning_tokens"),
         success_rate().alias("success_rate"),
-        col(c::OK).not().cast(DataType::UInt64).sum().alias("errors"),
-        col(c::CACHE_HIT).cast(DataType::Float64).mean().alias("cache_hit_rate"),
-        col(c::LATENCY).count().cast(DataType::UInt64).alias("latency_calls"),
+        col(c::OK)
+            .not()
+            .cast(DataType::UInt64)
+            .sum()
+            .alias("errors"),
+        col(c::CACHE_HIT)
+            .cast(DataType::Float64)
+            .mean()
+            .alias("cache_hit_rate"),
+        col(c::LATENCY)
+            .count()
+            .cast(DataType::UInt64)
+            .alias("latency_calls"),
         latency_q(0.50).alias("p50"),
         latency_q(0.90).alias("p90"),
         latency_q(0.95).alias("p95"),
         latency_q(0.99).alias("p99"),
         col(c::LATENCY).max().alias("latency_max"),
         col(c::LATENCY).mean().alias("latency_mean"),
-        col(c::LATENCY).gt(lit(slow_threshold_s)).cast(DataType::UInt64).sum().alias("slow_calls"),
+        col(c::LATENCY)
+            .gt(lit(slow_threshold_s))
+            .cast(DataType::UInt64)
+            .sum()
+            .alias("slow_calls"),
         col(c::TS_MS).min().alias("first_ms"),
         col(c::TS_MS).max().alias("last_ms"),
         col(c::DAY).min().alias("first_day"),
         col(c::DAY).max().alias("last_day"),
-        col(c::PRICED).cast(DataType::UInt64).sum().alias("priced_calls"),
-        is_unpriced().cast(DataType::UInt64).sum().alias("unpriced_calls"),
+        col(c::PRICED)
+            .cast(DataType::UInt64)
+            .sum()
+            .alias("priced_calls"),
+        is_unpriced()
+            .cast(DataType::UInt64)
+            .sum()
+            .alias("unpriced_calls"),
     ])
 }
 
@@ -54,11 +74,18 @@ pub fn unpriced_models(lf: LazyFrame) -> LazyFrame {
             token_sum(c::INPUT_TOKENS).alias("input_tokens"),
             token_sum(c::OUTPUT_TOKENS).alias("output_tokens"),
         ])
-        .sort_by_exprs([col("calls")], SortMultipleOptions::new().with_order_descending(true))
+        .sort_by_exprs(
+            [col("calls")],
+            SortMultipleOptions::new().with_order_descending(true),
+        )
 }
 
 /// Cost between two local days (inclusive), for the month projection.
 pub fn cost_between_days(lf: LazyFrame, first_day: i32, last_day: i32) -> LazyFrame {
-    lf.filter(col(c::DAY).gt_eq(lit(first_day)).and(col(c::DAY).lt_eq(lit(last_day))))
-        .select([cost_sum().alias("cost_usd")])
+    lf.filter(
+        col(c::DAY)
+            .gt_eq(lit(first_day))
+            .and(col(c::DAY).lt_eq(lit(last_day))),
+    )
+    .select([cost_sum().alias("cost_usd")])
 }

@@ -209,14 +209,18 @@ fn classify(ctx: Ctx, key: &str) -> Target {
                 "cache_creation_input_tokens" => {
                     f(F::CacheWriteTokensBeside, 0, "cache_creation_input_tokens")
                 }
-                "gen_ai.usage.cache_creation.input_tokens" => {
-                    f(F::CacheWriteTokens, 1, "gen_ai.usage.cache_creation.input_tokens")
-                }
+                "gen_ai.usage.cache_creation.input_tokens" => f(
+                    F::CacheWriteTokens,
+                    1,
+                    "gen_ai.usage.cache_creation.input_tokens",
+                ),
                 "cache_write_tokens" => f(F::CacheWriteTokens, 2, "cache_write_tokens"),
                 "reasoning_tokens" => f(F::ReasoningTokens, 0, "reasoning_tokens"),
-                "gen_ai.usage.reasoning.output_tokens" => {
-                    f(F::ReasoningTokens, 1, "gen_ai.usage.reasoning.output_tokens")
-                }
+                "gen_ai.usage.reasoning.output_tokens" => f(
+                    F::ReasoningTokens,
+                    1,
+                    "gen_ai.usage.reasoning.output_tokens",
+                ),
                 "cost_usd" => f(F::Cost, 0, "cost_usd"),
                 "cost" => f(F::Cost, 1, "cost"),
                 "costUSD" => f(F::Cost, 2, "costUSD"),
@@ -242,7 +246,10 @@ fn classify(ctx: Ctx, key: &str) -> Target {
                 "usage" => Target::Nested(Ctx::Usage),
                 "message" if ctx == Ctx::Top => Target::Nested(Ctx::Message),
                 "metadata" | "attributes" if ctx == Ctx::Top => Target::Nested(Ctx::Metadata),
-                "parentUuid" | "isSidechain" if ctx == Ctx::Top => Target::SessionMarker,
+                // Keys only Claude Code writes: their lines are calls only when they carry usage.
+                "parentUuid" | "isSidechain" | "leafUuid" if ctx == Ctx::Top => {
+                    Target::SessionMarker
+                }
                 _ => Target::Ignore,
             };
             match t {
@@ -258,9 +265,11 @@ fn classify(ctx: Ctx, key: &str) -> Target {
             "cache_read_input_tokens" => {
                 f(F::CachedTokensBeside, 10, "usage.cache_read_input_tokens")
             }
-            "cache_creation_input_tokens" => {
-                f(F::CacheWriteTokensBeside, 10, "usage.cache_creation_input_tokens")
-            }
+            "cache_creation_input_tokens" => f(
+                F::CacheWriteTokensBeside,
+                10,
+                "usage.cache_creation_input_tokens",
+            ),
             "reasoning_tokens" => f(F::ReasoningTokens, 10, "usage.reasoning_tokens"),
             "cost" => f(F::Cost, 10, "usage.cost"),
             "prompt_tokens_details" | "input_tokens_details" => Target::Nested(Ctx::InputDetails),
@@ -276,13 +285,19 @@ fn classify(ctx: Ctx, key: &str) -> Target {
             _ => Target::Ignore,
         },
         Ctx::InputDetails => match key {
-            "cached_tokens" => f(F::CachedTokens, 12, "usage.prompt_tokens_details.cached_tokens"),
+            "cached_tokens" => f(
+                F::CachedTokens,
+                12,
+                "usage.prompt_tokens_details.cached_tokens",
+            ),
             _ => Target::Ignore,
         },
         Ctx::OutputDetails => match key {
-            "reasoning_tokens" => {
-                f(F::ReasoningTokens, 12, "usage.completion_tokens_details.reasoning_tokens")
-            }
+            "reasoning_tokens" => f(
+                F::ReasoningTokens,
+                12,
+                "usage.completion_tokens_details.reasoning_tokens",
+            ),
             _ => Target::Ignore,
         },
         Ctx::Error => match key {
@@ -332,7 +347,10 @@ impl<'a> RawCall<'a> {
             }
             F::CacheWriteTokens | F::CacheWriteTokensBeside => {
                 let beside = matches!(id, F::CacheWriteTokensBeside);
-                let wins = self.cache_write_tokens.as_ref().is_none_or(|s| s.rank > rank);
+                let wins = self
+                    .cache_write_tokens
+                    .as_ref()
+                    .is_none_or(|s| s.rank > rank);
                 if wins && !matches!(v, Scalar::Null) {
                     self.cache_write_beside_input = beside;
                 }
@@ -365,7 +383,11 @@ pub fn parse_line(bytes: &[u8]) -> Result<RawCall<'_>, SyntaxProblem> {
     let mut raw = RawCall::default();
     let mut de = serde_json::Deserializer::from_str(text);
     let res = de
-        .deserialize_any(ObjectVisitor { ctx: Ctx::Top, raw: &mut raw, top: true })
+        .deserialize_any(ObjectVisitor {
+            ctx: Ctx::Top,
+            raw: &mut raw,
+            top: true,
+        })
         .and_then(|_| de.end());
     match res {
         Ok(()) => Ok(raw),
@@ -414,14 +436,20 @@ impl<'de, 'r> Visitor<'de> for ObjectVisitor<'r, 'de> {
                     if ctx == Ctx::Usage && self.ctx == Ctx::Message {
                         self.raw.has_message_usage = true;
                     }
-                    map.next_value_seed(NestedSeed { ctx, raw: &mut *self.raw })?;
+                    map.next_value_seed(NestedSeed {
+                        ctx,
+                        raw: &mut *self.raw,
+                    })?;
                 }
                 Target::Field(id, rank, name) => {
                     let v = map.next_value_seed(ScalarSeed)?;
                     self.raw.set(id, rank, name, v);
                 }
                 Target::ErrorValue(name) => {
-                    map.next_value_seed(ErrorSeed { raw: &mut *self.raw, name })?;
+                    map.next_value_seed(ErrorSeed {
+                        raw: &mut *self.raw,
+                        name,
+                    })?;
                 }
                 Target::LineType => {
                     if let Scalar::Str(s) = map.next_value_seed(ScalarSeed)? {
@@ -501,7 +529,11 @@ struct NestedSeed<'r, 'a> {
 impl<'de, 'r> DeserializeSeed<'de> for NestedSeed<'r, 'de> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(ObjectVisitor { ctx: self.ctx, raw: self.raw, top: false })
+        d.deserialize_any(ObjectVisitor {
+            ctx: self.ctx,
+            raw: self.raw,
+            top: false,
+        })
     }
 }
 
@@ -526,18 +558,33 @@ impl<'de, 'r> Visitor<'de> for ErrorSeed<'r, 'de> {
     fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<(), M::Error> {
         // An error object is an error even when it names no type.
         store(&mut self.raw.error, 0, self.name, Scalar::Bool(true));
-        ObjectVisitor { ctx: Ctx::Error, raw: self.raw, top: false }.visit_map(map)
+        ObjectVisitor {
+            ctx: Ctx::Error,
+            raw: self.raw,
+            top: false,
+        }
+        .visit_map(map)
     }
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<(), E> {
         store(&mut self.raw.error, 0, self.name, Scalar::Bool(b));
         Ok(())
     }
     fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<(), E> {
-        store(&mut self.raw.error, 0, self.name, Scalar::Str(Cow::Borrowed(s)));
+        store(
+            &mut self.raw.error,
+            0,
+            self.name,
+            Scalar::Str(Cow::Borrowed(s)),
+        );
         Ok(())
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<(), E> {
-        store(&mut self.raw.error, 0, self.name, Scalar::Str(Cow::Owned(s.to_owned())));
+        store(
+            &mut self.raw.error,
+            0,
+            self.name,
+            Scalar::Str(Cow::Owned(s.to_owned())),
+        );
         Ok(())
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
@@ -644,17 +691,33 @@ mod tests {
 
     #[test]
     fn classifies_syntax_problems() {
-        assert_eq!(parse_line(b"[1,2]").unwrap_err(), SyntaxProblem::NotAnObject);
+        assert_eq!(
+            parse_line(b"[1,2]").unwrap_err(),
+            SyntaxProblem::NotAnObject
+        );
         assert_eq!(parse_line(b"42").unwrap_err(), SyntaxProblem::NotAnObject);
-        assert_eq!(parse_line(br#"{"a": 1"#).unwrap_err(), SyntaxProblem::Truncated);
-        assert_eq!(parse_line(br#"{"cost": NaN}"#).unwrap_err(), SyntaxProblem::NonFiniteNumber);
-        assert_eq!(parse_line(b"{\"a\": \"\xff\"}").unwrap_err(), SyntaxProblem::NotUtf8);
-        assert!(matches!(parse_line(b"{} x").unwrap_err(), SyntaxProblem::Invalid(_)));
+        assert_eq!(
+            parse_line(br#"{"a": 1"#).unwrap_err(),
+            SyntaxProblem::Truncated
+        );
+        assert_eq!(
+            parse_line(br#"{"cost": NaN}"#).unwrap_err(),
+            SyntaxProblem::NonFiniteNumber
+        );
+        assert_eq!(
+            parse_line(b"{\"a\": \"\xff\"}").unwrap_err(),
+            SyntaxProblem::NotUtf8
+        );
+        assert!(matches!(
+            parse_line(b"{} x").unwrap_err(),
+            SyntaxProblem::Invalid(_)
+        ));
     }
 
     #[test]
     fn error_object_gives_kind() {
-        let raw = parse_line(br#"{"error": {"type": "rate_limit", "message": "slow down"}}"#).unwrap();
+        let raw =
+            parse_line(br#"{"error": {"type": "rate_limit", "message": "slow down"}}"#).unwrap();
         assert_eq!(s(&raw.error), Some(Scalar::Bool(true)));
         assert_eq!(s(&raw.error_kind), Some(Scalar::Str("rate_limit".into())));
     }

@@ -95,7 +95,10 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
     let dict = Dictionary::new();
     let project_dirs: Vec<Option<String>> = sources.iter().map(|s| s.parent_name()).collect();
     let results: Mutex<Vec<BlockResult>> = Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(1);
     let (tx, rx) = mpsc::sync_channel::<Block>(workers * 2);
     let rx = Mutex::new(rx);
     let mut read_errors = Vec::new();
@@ -106,8 +109,11 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
         for _ in 0..workers {
             let (rx, results, dict, dirs) = (&rx, &results, &dict, &project_dirs);
             handles.push(s.spawn(move || -> PolarsResult<()> {
-                let mut norm =
-                    Normalizer { zone: Zone::new(opts.tz), prices: opts.prices, reprice: opts.reprice };
+                let mut norm = Normalizer {
+                    zone: Zone::new(opts.tz),
+                    prices: opts.prices,
+                    reprice: opts.reprice,
+                };
                 loop {
                     let block = match rx.lock().unwrap().recv() {
                         Ok(b) => b,
@@ -150,7 +156,11 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
             *skipped.by_reason.entry(reason.key()).or_default() += 1;
             if skipped.examples.len() < EXAMPLES {
                 let file = files[r.source as usize].clone();
-                skipped.examples.push(Problem { file, line, reason: msg });
+                skipped.examples.push(Problem {
+                    file,
+                    line,
+                    reason: msg,
+                });
             }
         }
         let mut frame_r = r.frame;
@@ -248,7 +258,13 @@ fn read_blocks(
         carry = buf.split_off(cut);
         if !buf.is_empty() {
             let newlines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-            let block = Block { seq: *seq, source, first_line: next_line, at_start, bytes: buf };
+            let block = Block {
+                seq: *seq,
+                source,
+                first_line: next_line,
+                at_start,
+                bytes: buf,
+            };
             *seq += 1;
             next_line += newlines;
             at_start = false;
@@ -278,7 +294,9 @@ fn parse_block(
     let mut start = 0usize;
     let data = &block.bytes[..];
     while start < data.len() {
-        let end = memchr::memchr(b'\n', &data[start..]).map(|i| start + i).unwrap_or(data.len());
+        let end = memchr::memchr(b'\n', &data[start..])
+            .map(|i| start + i)
+            .unwrap_or(data.len());
         let mut line = &data[start..end];
         let this_line = line_no;
         start = end + 1;
@@ -313,5 +331,13 @@ fn parse_block(
             Outcome::Skip(reason, msg) => problems.push((this_line, reason, msg)),
         }
     }
-    Ok(BlockResult { seq: block.seq, source: block.source, frame: cols.into_frame()?, keys, problems, lines, not_calls })
+    Ok(BlockResult {
+        seq: block.seq,
+        source: block.source,
+        frame: cols.into_frame()?,
+        keys,
+        problems,
+        lines,
+        not_calls,
+    })
 }

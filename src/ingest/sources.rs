@@ -46,7 +46,9 @@ impl Source {
                 let f = std::fs::File::open(p)
                     .with_context(|| format!("cannot open {}", p.display()))?;
                 if self.is_gzip() {
-                    Ok(Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, f))))
+                    Ok(Box::new(flate2::read::MultiGzDecoder::new(
+                        BufReader::with_capacity(1 << 20, f),
+                    )))
                 } else {
                     Ok(Box::new(f))
                 }
@@ -59,7 +61,9 @@ impl Source {
 fn is_log_file(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let name = name.strip_suffix(".gz").unwrap_or(name);
-    [".jsonl", ".ndjson", ".json"].iter().any(|ext| name.ends_with(ext))
+    [".jsonl", ".ndjson", ".json"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
 }
 
 fn has_glob_chars(s: &str) -> bool {
@@ -121,8 +125,8 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&d).with_context(|| format!("cannot list directory {}", d.display()))?;
+        let entries = std::fs::read_dir(&d)
+            .with_context(|| format!("cannot list directory {}", d.display()))?;
         for e in entries {
             let e = e.with_context(|| format!("cannot list directory {}", d.display()))?;
             let p = e.path();

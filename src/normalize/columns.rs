@@ -36,8 +36,16 @@ pub mod col_names {
 use col_names as c;
 
 /// The string dimensions a user can group and filter by, with their column names.
-pub const DIMENSIONS: &[&str] =
-    &[c::MODEL, c::PROVIDER, c::TYPE, c::USER, c::PROJECT, c::TAGS, c::CONVERSATION, c::ERROR_KIND];
+pub const DIMENSIONS: &[&str] = &[
+    c::MODEL,
+    c::PROVIDER,
+    c::TYPE,
+    c::USER,
+    c::PROJECT,
+    c::TAGS,
+    c::CONVERSATION,
+    c::ERROR_KIND,
+];
 
 /// Strings ↔ codes, shared by all parsing threads. Each thread keeps a lock-free cache in front.
 #[derive(Default)]
@@ -70,7 +78,9 @@ impl Dictionary {
     /// Code → string, once parsing is done.
     pub fn freeze(self) -> Vec<String> {
         let inner = self.inner.into_inner().unwrap();
-        std::iter::once(String::new()).chain(inner.names.into_iter().map(String::from)).collect()
+        std::iter::once(String::new())
+            .chain(inner.names.into_iter().map(String::from))
+            .collect()
     }
 }
 
@@ -164,7 +174,8 @@ impl<'d> Columns<'d> {
             self.tokens[i].push(sat(t));
         }
         self.cost.push(r.cost_usd);
-        self.priced.push(matches!(r.cost_source, super::record::CostSource::Priced));
+        self.priced
+            .push(matches!(r.cost_source, super::record::CostSource::Priced));
         self.latency.push(r.latency_s);
         self.cache_hit.push(r.cache_hit);
         self.prompt_length.push(r.prompt_length.map(sat));
@@ -182,23 +193,34 @@ impl<'d> Columns<'d> {
             cols.push(UInt32Chunked::from_vec((*name).into(), v).into_column());
         }
         cols.push(BooleanChunked::from_slice(c::OK.into(), &self.ok).into_column());
-        let token_names =
-            [c::INPUT_TOKENS, c::OUTPUT_TOKENS, c::CACHED_TOKENS, c::CACHE_WRITE_TOKENS, c::REASONING_TOKENS];
+        let token_names = [
+            c::INPUT_TOKENS,
+            c::OUTPUT_TOKENS,
+            c::CACHED_TOKENS,
+            c::CACHE_WRITE_TOKENS,
+            c::REASONING_TOKENS,
+        ];
         for (name, v) in token_names.iter().zip(self.tokens) {
             cols.push(UInt32Chunked::from_vec((*name).into(), v).into_column());
         }
-        cols.push(Float64Chunked::from_iter_options(c::COST.into(), self.cost.into_iter()).into_column());
+        cols.push(
+            Float64Chunked::from_iter_options(c::COST.into(), self.cost.into_iter()).into_column(),
+        );
         cols.push(BooleanChunked::from_slice(c::PRICED.into(), &self.priced).into_column());
         cols.push(
-            Float64Chunked::from_iter_options(c::LATENCY.into(), self.latency.into_iter()).into_column(),
+            Float64Chunked::from_iter_options(c::LATENCY.into(), self.latency.into_iter())
+                .into_column(),
         );
         cols.push(
             BooleanChunked::from_iter_options(c::CACHE_HIT.into(), self.cache_hit.into_iter())
                 .into_column(),
         );
         cols.push(
-            UInt32Chunked::from_iter_options(c::PROMPT_LENGTH.into(), self.prompt_length.into_iter())
-                .into_column(),
+            UInt32Chunked::from_iter_options(
+                c::PROMPT_LENGTH.into(),
+                self.prompt_length.into_iter(),
+            )
+            .into_column(),
         );
         cols.push(UInt32Chunked::from_vec(c::FILE.into(), self.file).into_column());
         cols.push(UInt32Chunked::from_vec(c::LINE.into(), self.line).into_column());

@@ -39,7 +39,10 @@ pub struct Tokens {
 
 impl Price {
     pub fn cost(&self, t: Tokens) -> f64 {
-        let uncached = t.input.saturating_sub(t.cached).saturating_sub(t.cache_write);
+        let uncached = t
+            .input
+            .saturating_sub(t.cached)
+            .saturating_sub(t.cache_write);
         let cached_rate = self.cached_input_per_mtok.unwrap_or(self.input_per_mtok);
         let write_rate = self.cache_write_per_mtok.unwrap_or(self.input_per_mtok);
         (uncached as f64 * self.input_per_mtok
@@ -66,7 +69,9 @@ pub struct PriceTable {
 impl PriceTable {
     pub fn embedded() -> Self {
         let file: TomlFile = toml::from_str(EMBEDDED).expect("embedded prices.toml is valid");
-        PriceTable { models: lower_keys(file.models) }
+        PriceTable {
+            models: lower_keys(file.models),
+        }
     }
 
     /// Adds or replaces entries from a user's file (TOML, or LiteLLM JSON when it ends in .json).
@@ -75,7 +80,10 @@ impl PriceTable {
             .with_context(|| format!("cannot read pricing file {}", path.display()))?;
         let entries = if path.extension().is_some_and(|e| e == "json") {
             parse_litellm(&text).with_context(|| {
-                format!("pricing file {} is not LiteLLM's model-prices JSON", path.display())
+                format!(
+                    "pricing file {} is not LiteLLM's model-prices JSON",
+                    path.display()
+                )
             })?
         } else {
             let file: TomlFile = toml::from_str(&text).map_err(|e| {
@@ -126,7 +134,9 @@ impl PriceTable {
 }
 
 fn lower_keys(m: BTreeMap<String, Price>) -> BTreeMap<String, Price> {
-    m.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect()
+    m.into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect()
 }
 
 fn strip_date_suffix(name: &str) -> &str {
@@ -141,7 +151,11 @@ fn strip_date_suffix(name: &str) -> &str {
     // -YYYY-MM-DD
     if b.len() > 11 {
         let t = &b[b.len() - 11..];
-        if t[0] == b'-' && all_digits(&t[1..5]) && t[5] == b'-' && all_digits(&t[6..8]) && t[8] == b'-'
+        if t[0] == b'-'
+            && all_digits(&t[1..5])
+            && t[5] == b'-'
+            && all_digits(&t[6..8])
+            && t[8] == b'-'
             && all_digits(&t[9..])
         {
             return &name[..b.len() - 11];
@@ -152,7 +166,9 @@ fn strip_date_suffix(name: &str) -> &str {
 
 fn parse_litellm(text: &str) -> Result<BTreeMap<String, Price>> {
     let v: serde_json::Value = serde_json::from_str(text)?;
-    let Some(obj) = v.as_object() else { bail!("the top level is not an object of models") };
+    let Some(obj) = v.as_object() else {
+        bail!("the top level is not an object of models")
+    };
     let mut out = BTreeMap::new();
     for (name, spec) in obj {
         let num = |k: &str| spec.get(k).and_then(|x| x.as_f64());
@@ -166,7 +182,10 @@ fn parse_litellm(text: &str) -> Result<BTreeMap<String, Price>> {
                 output_per_mtok: o * 1e6,
                 cached_input_per_mtok: num("cache_read_input_token_cost").map(|x| x * 1e6),
                 cache_write_per_mtok: num("cache_creation_input_token_cost").map(|x| x * 1e6),
-                provider: spec.get("litellm_provider").and_then(|x| x.as_str()).map(String::from),
+                provider: spec
+                    .get("litellm_provider")
+                    .and_then(|x| x.as_str())
+                    .map(String::from),
                 source: Some("LiteLLM model_prices_and_context_window.json".into()),
                 as_of: None,
             },
@@ -184,7 +203,10 @@ mod tests {
         let t = PriceTable::embedded();
         assert!(t.lookup("gpt-4o").is_some());
         assert_eq!(t.lookup("openai/gpt-4o"), t.lookup("gpt-4o"));
-        assert_eq!(t.lookup("claude-sonnet-4-20250514"), t.lookup("claude-sonnet-4"));
+        assert_eq!(
+            t.lookup("claude-sonnet-4-20250514"),
+            t.lookup("claude-sonnet-4")
+        );
         assert_eq!(t.lookup("gpt-4o-mini-2024-07-18"), t.lookup("gpt-4o-mini"));
         assert_eq!(t.lookup("GPT-4o"), t.lookup("gpt-4o"));
         assert!(t.lookup("my-finetune").is_none());
@@ -195,7 +217,12 @@ mod tests {
         // gpt-4o: 2.50 in, 1.25 cached, 10.00 out per 1M.
         let t = PriceTable::embedded();
         let p = t.lookup("gpt-4o").unwrap();
-        let c = p.cost(Tokens { input: 1000, output: 100, cached: 400, cache_write: 0 });
+        let c = p.cost(Tokens {
+            input: 1000,
+            output: 100,
+            cached: 400,
+            cache_write: 0,
+        });
         // 600*2.5 + 400*1.25 + 100*10 = 1500 + 500 + 1000 = 3000 per 1M → 0.003
         assert!((c - 0.003).abs() < 1e-12, "{c}");
     }
@@ -203,7 +230,12 @@ mod tests {
     #[test]
     fn every_embedded_price_names_its_source() {
         for (name, p) in PriceTable::embedded().iter() {
-            assert!(p.source.as_deref().is_some_and(|s| s.starts_with("https://")), "{name}");
+            assert!(
+                p.source
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("https://")),
+                "{name}"
+            );
             assert!(p.as_of.is_some(), "{name}");
         }
     }

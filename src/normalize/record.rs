@@ -81,12 +81,14 @@ impl SkipReason {
     pub fn from_syntax(p: &SyntaxProblem) -> (SkipReason, String) {
         match p {
             SyntaxProblem::NotUtf8 => (SkipReason::InvalidUtf8, "not valid UTF-8".into()),
-            SyntaxProblem::NotAnObject => {
-                (SkipReason::NotAnObject, "valid JSON but not an object".into())
-            }
-            SyntaxProblem::Truncated => {
-                (SkipReason::Truncated, "truncated: the JSON object never closes".into())
-            }
+            SyntaxProblem::NotAnObject => (
+                SkipReason::NotAnObject,
+                "valid JSON but not an object".into(),
+            ),
+            SyntaxProblem::Truncated => (
+                SkipReason::Truncated,
+                "truncated: the JSON object never closes".into(),
+            ),
             SyntaxProblem::NonFiniteNumber => (
                 SkipReason::NanOrInfinity,
                 "contains NaN or Infinity, which JSON does not allow".into(),
@@ -168,25 +170,30 @@ impl Normalizer<'_> {
             (Some(s), _) => Some(non_negative(s, &raw.latency_s)?),
             (None, Some(ms)) => Some(non_negative(ms, &raw.latency_ms)? / 1000.0),
             (None, None) => match &raw.end_time {
-                Some(end) => self.instant(end).map(|e| (e - ts_ms).max(0) as f64 / 1000.0),
+                Some(end) => self
+                    .instant(end)
+                    .map(|e| (e - ts_ms).max(0) as f64 / 1000.0),
                 None => None,
             },
         };
 
         let model = text(&raw.model);
         let price = model.as_deref().and_then(|m| self.prices.lookup(m));
-        let tokens = Tokens { input: input_total, output, cached, cache_write };
+        let tokens = Tokens {
+            input: input_total,
+            output,
+            cached,
+            cache_write,
+        };
         let has_tokens = input_total > 0 || output > 0;
         let (cost_usd, cost_source) = match (logged_cost, self.reprice) {
             (Some(c), false) => (Some(c), CostSource::Logged),
-            (logged, _) => {
-                match price {
-                    Some(p) if has_tokens => (Some(p.cost(tokens)), CostSource::Priced),
-                    _ if logged.is_some() => (logged, CostSource::Logged),
-                    _ if has_tokens => (None, CostSource::Unpriced),
-                    _ => (None, CostSource::None),
-                }
-            }
+            (logged, _) => match price {
+                Some(p) if has_tokens => (Some(p.cost(tokens)), CostSource::Priced),
+                _ if logged.is_some() => (logged, CostSource::Logged),
+                _ if has_tokens => (None, CostSource::Unpriced),
+                _ => (None, CostSource::None),
+            },
         };
 
         let (ok, error_kind) = status(&raw);
@@ -235,7 +242,9 @@ impl Normalizer<'_> {
             cost_source,
             latency_s,
             cache_hit: flag(&raw.cache_hit),
-            prompt_length: count(&raw.prompt_length).ok().filter(|_| raw.prompt_length.is_some()),
+            prompt_length: count(&raw.prompt_length)
+                .ok()
+                .filter(|_| raw.prompt_length.is_some()),
         }))
     }
 
@@ -281,7 +290,11 @@ fn number(slot: &Option<Slot<'_>>) -> Result<Option<f64>, Bad> {
             Ok(v) if v.is_finite() => Ok(Some(v)),
             Ok(_) => Err((
                 SkipReason::NanOrInfinity,
-                format!("'{}' is {}, not a finite number", slot.field, show(&slot.value)),
+                format!(
+                    "'{}' is {}, not a finite number",
+                    slot.field,
+                    show(&slot.value)
+                ),
             )),
             Err(_) => Err((
                 SkipReason::BadNumber,
@@ -299,7 +312,10 @@ fn number(slot: &Option<Slot<'_>>) -> Result<Option<f64>, Bad> {
 fn non_negative(v: f64, slot: &Option<Slot<'_>>) -> Result<f64, Bad> {
     if v < 0.0 {
         let field = slot.as_ref().map(|s| s.field).unwrap_or("?");
-        return Err((SkipReason::NegativeValue, format!("'{field}' is negative ({v})")));
+        return Err((
+            SkipReason::NegativeValue,
+            format!("'{field}' is negative ({v})"),
+        ));
     }
     Ok(v)
 }
@@ -348,7 +364,9 @@ fn tags<'a>(slot: &Option<Slot<'a>>) -> Option<Cow<'a, str>> {
         Scalar::List(items) if !items.is_empty() => Some(Cow::Owned(items.join(","))),
         Scalar::Str(s) if !s.trim().is_empty() => {
             if s.contains(", ") {
-                Some(Cow::Owned(s.split(',').map(str::trim).collect::<Vec<_>>().join(",")))
+                Some(Cow::Owned(
+                    s.split(',').map(str::trim).collect::<Vec<_>>().join(","),
+                ))
             } else {
                 Some(s.clone())
             }
@@ -375,12 +393,16 @@ fn status<'a>(raw: &RawCall<'a>) -> (bool, Option<Cow<'a, str>>) {
                     }
                 } else {
                     match l.as_str() {
-                        "success" | "ok" | "succeeded" | "successful" | "completed" | "complete"
-                        | "true" | "done" => failed = Some(false),
+                        "success" | "ok" | "succeeded" | "successful" | "completed"
+                        | "complete" | "true" | "done" => failed = Some(false),
                         "error" | "failed" | "failure" | "fail" | "false" | "errored"
                         | "timeout" | "cancelled" | "canceled" => {
                             failed = Some(true);
-                            if !matches!(l.as_str(), "error" | "failed" | "failure" | "fail" | "false" | "errored") && kind.is_none() {
+                            if !matches!(
+                                l.as_str(),
+                                "error" | "failed" | "failure" | "fail" | "false" | "errored"
+                            ) && kind.is_none()
+                            {
                                 kind = Some(s.clone());
                             }
                         }
@@ -428,8 +450,17 @@ mod tests {
 
     fn norm(line: &str) -> Outcome<'_> {
         let prices = Box::leak(Box::new(PriceTable::embedded()));
-        let mut n = Normalizer { zone: Zone::new(chrono_tz::UTC), prices, reprice: false };
-        n.normalize(parse_line(line.as_bytes()).unwrap(), &LineContext { project_dir: Some("proj") })
+        let mut n = Normalizer {
+            zone: Zone::new(chrono_tz::UTC),
+            prices,
+            reprice: false,
+        };
+        n.normalize(
+            parse_line(line.as_bytes()).unwrap(),
+            &LineContext {
+                project_dir: Some("proj"),
+            },
+        )
     }
 
     fn call(line: &str) -> CallRecord<'_> {
@@ -442,7 +473,9 @@ mod tests {
 
     #[test]
     fn anthropic_cache_reads_are_added_to_input() {
-        let c = call(r#"{"type":"assistant","timestamp":"2026-11-02T14:33:01.220Z","requestId":"r","message":{"id":"m","model":"claude-sonnet-4-20250514","usage":{"input_tokens":4,"cache_creation_input_tokens":1830,"cache_read_input_tokens":24410,"output_tokens":212}}}"#);
+        let c = call(
+            r#"{"type":"assistant","timestamp":"2026-11-02T14:33:01.220Z","requestId":"r","message":{"id":"m","model":"claude-sonnet-4-20250514","usage":{"input_tokens":4,"cache_creation_input_tokens":1830,"cache_read_input_tokens":24410,"output_tokens":212}}}"#,
+        );
         assert_eq!(c.input_tokens, 4 + 1830 + 24410);
         assert_eq!(c.cached_tokens, 24410);
         assert_eq!(c.project.as_deref(), Some("proj"));
@@ -456,7 +489,9 @@ mod tests {
     #[test]
     fn claude_user_lines_are_not_calls() {
         assert!(matches!(
-            norm(r#"{"type":"user","sessionId":"s","timestamp":"2026-11-02T14:33:20.001Z","message":{"role":"user","content":"thanks"}}"#),
+            norm(
+                r#"{"type":"user","sessionId":"s","timestamp":"2026-11-02T14:33:20.001Z","message":{"role":"user","content":"thanks"}}"#
+            ),
             Outcome::NotACall
         ));
     }
@@ -464,9 +499,17 @@ mod tests {
     #[test]
     fn status_rules() {
         assert!(!call(r#"{"ts":1,"status":"error","error":"timeout"}"#).ok);
-        assert_eq!(call(r#"{"ts":1,"status":"error","error":"timeout"}"#).error_kind.as_deref(), Some("timeout"));
+        assert_eq!(
+            call(r#"{"ts":1,"status":"error","error":"timeout"}"#)
+                .error_kind
+                .as_deref(),
+            Some("timeout")
+        );
         assert!(call(r#"{"ts":1,"status":200}"#).ok);
-        assert_eq!(call(r#"{"ts":1,"status":"429"}"#).error_kind.as_deref(), Some("http_429"));
+        assert_eq!(
+            call(r#"{"ts":1,"status":"429"}"#).error_kind.as_deref(),
+            Some("http_429")
+        );
         assert!(!call(r#"{"ts":1,"success":false}"#).ok);
         assert!(call(r#"{"ts":1,"error":null,"error.type":null}"#).ok);
         assert!(!call(r#"{"ts":1,"error.type":"rate_limit"}"#).ok);
@@ -476,11 +519,26 @@ mod tests {
     #[test]
     fn numbers_as_strings_and_bad_numbers() {
         let c = call(r#"{"ts":"1793630000","input_tokens":"10","cost":"0.5","latency_ms":"250"}"#);
-        assert_eq!((c.input_tokens, c.cost_usd, c.latency_s), (10, Some(0.5), Some(0.25)));
-        assert!(matches!(norm(r#"{"ts":1,"cost":"abc"}"#), Outcome::Skip(SkipReason::BadNumber, _)));
-        assert!(matches!(norm(r#"{"ts":1,"cost":-1}"#), Outcome::Skip(SkipReason::NegativeValue, _)));
-        assert!(matches!(norm(r#"{"cost":1}"#), Outcome::Skip(SkipReason::NoTimestamp, _)));
-        assert!(matches!(norm(r#"{"ts":"soon"}"#), Outcome::Skip(SkipReason::BadTimestamp, _)));
+        assert_eq!(
+            (c.input_tokens, c.cost_usd, c.latency_s),
+            (10, Some(0.5), Some(0.25))
+        );
+        assert!(matches!(
+            norm(r#"{"ts":1,"cost":"abc"}"#),
+            Outcome::Skip(SkipReason::BadNumber, _)
+        ));
+        assert!(matches!(
+            norm(r#"{"ts":1,"cost":-1}"#),
+            Outcome::Skip(SkipReason::NegativeValue, _)
+        ));
+        assert!(matches!(
+            norm(r#"{"cost":1}"#),
+            Outcome::Skip(SkipReason::NoTimestamp, _)
+        ));
+        assert!(matches!(
+            norm(r#"{"ts":"soon"}"#),
+            Outcome::Skip(SkipReason::BadTimestamp, _)
+        ));
     }
 
     #[test]

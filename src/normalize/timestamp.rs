@@ -21,7 +21,13 @@ const BUCKET_MS: i64 = 15 * 60 * 1000;
 
 impl Zone {
     pub fn new(tz: Tz) -> Self {
-        Zone { tz, utc_bucket: i64::MIN, utc_offset_s: 0, local_bucket: i64::MIN, local_offset_s: 0 }
+        Zone {
+            tz,
+            utc_bucket: i64::MIN,
+            utc_offset_s: 0,
+            local_bucket: i64::MIN,
+            local_offset_s: 0,
+        }
     }
 
     pub fn tz(&self) -> Tz {
@@ -34,7 +40,12 @@ impl Zone {
         if bucket != self.utc_bucket {
             let secs = utc_ms.div_euclid(1000);
             let off = chrono::DateTime::from_timestamp(secs, 0)
-                .map(|d| self.tz.offset_from_utc_datetime(&d.naive_utc()).fix().local_minus_utc())
+                .map(|d| {
+                    self.tz
+                        .offset_from_utc_datetime(&d.naive_utc())
+                        .fix()
+                        .local_minus_utc()
+                })
                 .unwrap_or(0);
             self.utc_bucket = bucket;
             self.utc_offset_s = off as i64;
@@ -157,7 +168,11 @@ pub fn parse_time_str(s: &str) -> Option<Parsed> {
     let time = chrono::NaiveTime::from_hms_nano_opt(h, m, sec.min(59), nanos)?;
     let local_ms = NaiveDateTime::new(date, time).and_utc().timestamp_millis();
     let rest = &b[i..];
-    let rest = if rest.first() == Some(&b' ') { &rest[1..] } else { rest };
+    let rest = if rest.first() == Some(&b' ') {
+        &rest[1..]
+    } else {
+        rest
+    };
     match rest {
         [] => Some(Parsed::Naive(local_ms)),
         [b'Z'] | [b'z'] => Some(Parsed::Utc(local_ms)),
@@ -197,7 +212,10 @@ pub fn day_to_string(day: i32) -> String {
 /// UTC ms → RFC 3339 in the report zone, second precision.
 pub fn format_local(utc_ms: i64, tz: Tz) -> String {
     match chrono::DateTime::from_timestamp_millis(utc_ms) {
-        Some(d) => d.with_timezone(&tz).format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        Some(d) => d
+            .with_timezone(&tz)
+            .format("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
         None => utc_ms.to_string(),
     }
 }
@@ -209,15 +227,39 @@ mod tests {
     #[test]
     fn parses_layouts() {
         let base = 1_793_630_000_000i64; // 2026-11-02T14:33:20Z
-        assert_eq!(parse_time_str("2026-11-02T14:33:20Z"), Some(Parsed::Utc(base)));
-        assert_eq!(parse_time_str("2026-11-02 14:33:20Z"), Some(Parsed::Utc(base)));
-        assert_eq!(parse_time_str("2026-11-02T16:33:20+02:00"), Some(Parsed::Utc(base)));
-        assert_eq!(parse_time_str("2026-11-02T16:33:20+0200"), Some(Parsed::Utc(base)));
-        assert_eq!(parse_time_str("2026-11-02T13:33:20-01"), Some(Parsed::Utc(base)));
-        assert_eq!(parse_time_str("2026-11-02T14:33:20.5+00:00"), Some(Parsed::Utc(base + 500)));
-        assert_eq!(parse_time_str("2026-11-02T14:33:20.120453"), Some(Parsed::Naive(base + 120)));
+        assert_eq!(
+            parse_time_str("2026-11-02T14:33:20Z"),
+            Some(Parsed::Utc(base))
+        );
+        assert_eq!(
+            parse_time_str("2026-11-02 14:33:20Z"),
+            Some(Parsed::Utc(base))
+        );
+        assert_eq!(
+            parse_time_str("2026-11-02T16:33:20+02:00"),
+            Some(Parsed::Utc(base))
+        );
+        assert_eq!(
+            parse_time_str("2026-11-02T16:33:20+0200"),
+            Some(Parsed::Utc(base))
+        );
+        assert_eq!(
+            parse_time_str("2026-11-02T13:33:20-01"),
+            Some(Parsed::Utc(base))
+        );
+        assert_eq!(
+            parse_time_str("2026-11-02T14:33:20.5+00:00"),
+            Some(Parsed::Utc(base + 500))
+        );
+        assert_eq!(
+            parse_time_str("2026-11-02T14:33:20.120453"),
+            Some(Parsed::Naive(base + 120))
+        );
         assert_eq!(parse_time_str("1793630000"), Some(Parsed::Utc(base)));
-        assert_eq!(parse_time_str("2026-11-02"), Some(Parsed::Naive(base - 52_400_000)));
+        assert_eq!(
+            parse_time_str("2026-11-02"),
+            Some(Parsed::Naive(base - 52_400_000))
+        );
         assert_eq!(parse_time_str("yesterday"), None);
         assert_eq!(parse_time_str("2026-13-02T00:00:00Z"), None);
     }
@@ -235,11 +277,17 @@ mod tests {
     fn naive_times_in_zone_across_dst() {
         let mut z = Zone::new("Europe/Berlin".parse().unwrap());
         // 2026-07-01 12:00 Berlin (CEST, +2) = 10:00Z
-        let local = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap().and_hms_opt(12, 0, 0).unwrap();
+        let local = NaiveDate::from_ymd_opt(2026, 7, 1)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap();
         let utc = z.local_to_utc_ms(local.and_utc().timestamp_millis());
         assert_eq!(utc, local.and_utc().timestamp_millis() - 2 * 3_600_000);
         // 2026-12-01 12:00 Berlin (CET, +1)
-        let local = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(12, 0, 0).unwrap();
+        let local = NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap();
         let utc = z.local_to_utc_ms(local.and_utc().timestamp_millis());
         assert_eq!(utc, local.and_utc().timestamp_millis() - 3_600_000);
         assert_eq!(z.local_day_hour(utc).1, 12);

@@ -10,8 +10,18 @@ pub struct Csv {
     pub table: String,
 }
 
-pub const TABLES: &[&str] =
-    &["model", "type", "provider", "project", "user", "day", "hour", "by", "top_calls", "outliers"];
+pub const TABLES: &[&str] = &[
+    "model",
+    "type",
+    "provider",
+    "project",
+    "user",
+    "day",
+    "hour",
+    "by",
+    "top_calls",
+    "outliers",
+];
 
 fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {

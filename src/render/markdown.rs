@@ -28,7 +28,13 @@ impl Render for Markdown {
             };
             writeln!(out, "| {} |", headers.join(" | "))?;
             let aligns: Vec<&str> = (0..headers.len())
-                .map(|i| if s.numeric.get(i).copied().unwrap_or(false) { "---:" } else { "---" })
+                .map(|i| {
+                    if s.numeric.get(i).copied().unwrap_or(false) {
+                        "---:"
+                    } else {
+                        "---"
+                    }
+                })
                 .collect();
             writeln!(out, "|{}|", aligns.join("|"))?;
             for row in &s.rows {
@@ -36,7 +42,11 @@ impl Render for Markdown {
                 writeln!(out, "| {} |", cells.join(" | "))?;
             }
             if let Some(n) = &s.note {
-                writeln!(out, "\n{}", n.replace("\n  ", "\n- ").replace(":\n-", ":\n\n-"))?;
+                writeln!(
+                    out,
+                    "\n{}",
+                    n.replace("\n  ", "\n- ").replace(":\n-", ":\n\n-")
+                )?;
             }
             writeln!(out)?;
         }

@@ -21,7 +21,13 @@ fn breakdown(title: &str, key: &str, rows: &[Row], note: Option<String>) -> Sect
         headers: ["", "Calls", "Cost", "Share", "Avg/call", "OK", "p50", "p95"]
             .iter()
             .enumerate()
-            .map(|(i, h)| if i == 0 { key.to_string() } else { h.to_string() })
+            .map(|(i, h)| {
+                if i == 0 {
+                    key.to_string()
+                } else {
+                    h.to_string()
+                }
+            })
             .collect(),
         rows: rows
             .iter()
@@ -47,7 +53,13 @@ fn timeline(title: &str, key: &str, rows: &[Row]) -> Section {
     let max = rows.iter().map(|r| r.cost_usd).fold(0.0, f64::max);
     Section {
         title: title.to_string(),
-        headers: vec![key.into(), "Calls".into(), "Cost".into(), "OK".into(), "".into()],
+        headers: vec![
+            key.into(),
+            "Calls".into(),
+            "Cost".into(),
+            "OK".into(),
+            "".into(),
+        ],
         rows: rows
             .iter()
             .map(|r| {
@@ -118,13 +130,25 @@ pub fn build(r: &Report) -> Vec<Section> {
     let s = &r.summary;
     let mut out = Vec::new();
     let range = match (&s.first_call, &s.last_call) {
-        (Some(a), Some(b)) => format!("{} → {}", &a[..16.min(a.len())], &b[..16.min(b.len())]).replace('T', " "),
+        (Some(a), Some(b)) => {
+            format!("{} → {}", &a[..16.min(a.len())], &b[..16.min(b.len())]).replace('T', " ")
+        }
         _ => "–".into(),
     };
     let month = s.month.as_ref();
     let kv = vec![
-        vec!["Total cost".into(), money(s.cost_usd), "Calls".into(), count(s.calls)],
-        vec!["Avg cost / call".into(), opt_money(s.avg_cost_usd), "Success rate".into(), pct(s.success_rate)],
+        vec![
+            "Total cost".into(),
+            money(s.cost_usd),
+            "Calls".into(),
+            count(s.calls),
+        ],
+        vec![
+            "Avg cost / call".into(),
+            opt_money(s.avg_cost_usd),
+            "Success rate".into(),
+            pct(s.success_rate),
+        ],
         vec![
             "Avg cost / day".into(),
             opt_money(s.avg_cost_per_day_usd),
@@ -132,18 +156,46 @@ pub fn build(r: &Report) -> Vec<Section> {
             count(s.errors),
         ],
         vec![
-            month.map(|m| format!("Projected {}", m.month)).unwrap_or_else(|| "Projected month".into()),
-            month.map(|m| money(m.projected_usd)).unwrap_or_else(|| "–".into()),
+            month
+                .map(|m| format!("Projected {}", m.month))
+                .unwrap_or_else(|| "Projected month".into()),
+            month
+                .map(|m| money(m.projected_usd))
+                .unwrap_or_else(|| "–".into()),
             "Cache hits".into(),
             pct(s.cache_hit_rate),
         ],
-        vec!["Input tokens".into(), count(s.input_tokens), "Latency p50".into(), secs(s.latency_s.p50)],
-        vec!["Output tokens".into(), count(s.output_tokens), "Latency p90".into(), secs(s.latency_s.p90)],
-        vec!["Cached input".into(), count(s.cached_tokens), "Latency p95".into(), secs(s.latency_s.p95)],
-        vec!["Days".into(), count(s.days), "Latency p99".into(), secs(s.latency_s.p99)],
+        vec![
+            "Input tokens".into(),
+            count(s.input_tokens),
+            "Latency p50".into(),
+            secs(s.latency_s.p50),
+        ],
+        vec![
+            "Output tokens".into(),
+            count(s.output_tokens),
+            "Latency p90".into(),
+            secs(s.latency_s.p90),
+        ],
+        vec![
+            "Cached input".into(),
+            count(s.cached_tokens),
+            "Latency p95".into(),
+            secs(s.latency_s.p95),
+        ],
+        vec![
+            "Days".into(),
+            count(s.days),
+            "Latency p99".into(),
+            secs(s.latency_s.p99),
+        ],
         vec![
             "Slow calls".into(),
-            format!("{} ({})", count(r.slow_calls.count), pct(r.slow_calls.share)),
+            format!(
+                "{} ({})",
+                count(r.slow_calls.count),
+                pct(r.slow_calls.share)
+            ),
             "Latency max".into(),
             secs(s.latency_s.max),
         ],
@@ -188,7 +240,12 @@ pub fn build(r: &Report) -> Vec<Section> {
         out.push(breakdown("Cost by type", "Type", &r.by_type, None));
     }
     if informative(&r.by_provider) {
-        out.push(breakdown("Cost by provider", "Provider", &r.by_provider, None));
+        out.push(breakdown(
+            "Cost by provider",
+            "Provider",
+            &r.by_provider,
+            None,
+        ));
     }
     if informative(&r.by_project) {
         out.push(breakdown("Cost by project", "Project", &r.by_project, None));
@@ -199,7 +256,12 @@ pub fn build(r: &Report) -> Vec<Section> {
         out.push(breakdown("Top users by cost", "User", &r.by_user, note));
     }
     if let Some(g) = &r.by {
-        out.push(breakdown(&format!("Cost by {}", g.fields.join(" / ")), &g.fields.join(" / "), &g.rows, None));
+        out.push(breakdown(
+            &format!("Cost by {}", g.fields.join(" / ")),
+            &g.fields.join(" / "),
+            &g.rows,
+            None,
+        ));
     }
     if !r.by_day.is_empty() {
         out.push(timeline("Cost by day", "Day", &r.by_day));
@@ -210,16 +272,31 @@ pub fn build(r: &Report) -> Vec<Section> {
     if !r.top_calls.is_empty() {
         out.push(calls("Most expensive calls", &r.top_calls, false, None));
     }
-    let outlier_note = Some(format!("{} outliers; rule: {}.", count(r.outliers.count), r.outliers.rule));
+    let outlier_note = Some(format!(
+        "{} outliers; rule: {}.",
+        count(r.outliers.count),
+        r.outliers.rule
+    ));
     if !r.outliers.calls.is_empty() {
-        out.push(calls("Expensive outliers", &r.outliers.calls, true, outlier_note));
+        out.push(calls(
+            "Expensive outliers",
+            &r.outliers.calls,
+            true,
+            outlier_note,
+        ));
     }
     let sk = &r.skipped;
     if sk.lines > 0 || sk.duplicates > 0 {
-        let mut rows: Vec<Vec<String>> =
-            sk.by_reason.iter().map(|(k, v)| vec![k.to_string(), count(*v)]).collect();
+        let mut rows: Vec<Vec<String>> = sk
+            .by_reason
+            .iter()
+            .map(|(k, v)| vec![k.to_string(), count(*v)])
+            .collect();
         if sk.duplicates > 0 {
-            rows.push(vec!["duplicate (counted once)".into(), count(sk.duplicates)]);
+            rows.push(vec![
+                "duplicate (counted once)".into(),
+                count(sk.duplicates),
+            ]);
         }
         let examples: Vec<String> = sk
             .examples
@@ -229,7 +306,11 @@ pub fn build(r: &Report) -> Vec<Section> {
             .map(|p| format!("  {}:{} — {}", p.file, p.line, p.reason))
             .collect();
         out.push(Section {
-            title: format!("Skipped lines ({} of {} read)", count(sk.lines), count(r.meta.lines_read)),
+            title: format!(
+                "Skipped lines ({} of {} read)",
+                count(sk.lines),
+                count(r.meta.lines_read)
+            ),
             headers: vec!["Reason".into(), "Lines".into()],
             rows,
             numeric: vec![false, true],

@@ -16,10 +16,15 @@ pub struct Table {
 
 impl Table {
     fn section(&self, s: &Section, out: &mut dyn Write) -> Result<()> {
-        let title = if self.color { format!("\x1b[1m{}\x1b[0m", s.title) } else { s.title.clone() };
+        let title = if self.color {
+            format!("\x1b[1m{}\x1b[0m", s.title)
+        } else {
+            s.title.clone()
+        };
         writeln!(out, "{title}")?;
         let mut t = Ct::new();
-        t.load_preset(UTF8_BORDERS_ONLY).set_content_arrangement(ContentArrangement::Dynamic);
+        t.load_preset(UTF8_BORDERS_ONLY)
+            .set_content_arrangement(ContentArrangement::Dynamic);
         if let Some(w) = self.width {
             t.set_width(w);
         }
@@ -70,13 +75,21 @@ impl Render for Table {
             super::format::count(r.summary.calls),
             files,
             if files == 1 { "" } else { "s" },
-            if r.meta.filters.is_empty() { String::new() } else { format!(" ({})", r.meta.filters.join(", ")) }
+            if r.meta.filters.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", r.meta.filters.join(", "))
+            }
         )?;
         for s in build(r) {
             self.section(&s, out)?;
         }
         for w in &r.warnings {
-            let label = if self.color { "\x1b[33mwarning:\x1b[0m" } else { "warning:" };
+            let label = if self.color {
+                "\x1b[33mwarning:\x1b[0m"
+            } else {
+                "warning:"
+            };
             writeln!(out, "{label} {w}")?;
         }
         Ok(())

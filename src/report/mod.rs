@@ -214,7 +214,11 @@ impl Names<'_> {
             (c::HOUR, Some(h)) => format!("{h:02}"),
             (c::DAY, Some(d)) => day_to_string(d as i32),
             (_, Some(0)) => "(none)".into(),
-            (_, Some(code)) => self.0.get(code as usize).cloned().unwrap_or_else(|| "?".into()),
+            (_, Some(code)) => self
+                .0
+                .get(code as usize)
+                .cloned()
+                .unwrap_or_else(|| "?".into()),
         }
     }
 }
@@ -277,7 +281,10 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
         let n = u64_col(&errs, "calls")?;
         keys.into_iter()
             .zip(n)
-            .map(|(k, n)| KeyCount { key: names.of(c::ERROR_KIND, k), calls: n.unwrap_or(0) })
+            .map(|(k, n)| KeyCount {
+                key: names.of(c::ERROR_KIND, k),
+                calls: n.unwrap_or(0),
+            })
             .collect()
     };
 
@@ -307,7 +314,10 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
             if cols.iter().all(|c| *c == c::DAY || *c == c::HOUR) {
                 rows.sort_by(|a, b| a.key.cmp(&b.key));
             }
-            Some(Grouping { fields: fields.clone(), rows })
+            Some(Grouping {
+                fields: fields.clone(),
+                rows,
+            })
         }
     };
 
@@ -343,7 +353,8 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
         ));
     }
     if calls == 0 {
-        warnings.push("no calls matched: check the paths, the filters and the skipped lines".into());
+        warnings
+            .push("no calls matched: check the paths, the filters and the skipped lines".into());
     }
     for e in &scan.read_errors {
         warnings.push(format!("could not read to the end: {e}"));
@@ -407,7 +418,12 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
 /// Elapsed time runs from the month's start to now (or the last call, if later), at most to the
 /// month's end (a finished month projects to itself); it is at least one day, so a month's first
 /// hours do not project wildly.
-fn month_projection(lf: LazyFrame, last_day: i32, last_ms: i64, opts: &ReportOptions) -> Result<MonthProjection> {
+fn month_projection(
+    lf: LazyFrame,
+    last_day: i32,
+    last_ms: i64,
+    opts: &ReportOptions,
+) -> Result<MonthProjection> {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
     let d = epoch + chrono::Duration::days(last_day as i64);
     let start = NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap();
@@ -467,7 +483,8 @@ fn all_hours(rows: Vec<Row>) -> Vec<Row> {
 }
 
 fn rows_of(df: &DataFrame, keys: &[&str], names: &Names<'_>, total: f64) -> Result<Vec<Row>> {
-    let key_cols: Vec<Vec<Option<i64>>> = keys.iter().map(|k| i64_col(df, k)).collect::<Result<_>>()?;
+    let key_cols: Vec<Vec<Option<i64>>> =
+        keys.iter().map(|k| i64_col(df, k)).collect::<Result<_>>()?;
     let calls = u64_col(df, "calls")?;
     let cost = f64_col(df, "cost_usd")?;
     let input = u64_col(df, "input_tokens")?;
@@ -516,11 +533,23 @@ fn call_rows(df: &DataFrame, scan: &Scan, names: &Names<'_>, tz: Tz) -> Result<V
     let output = u64_col(df, c::OUTPUT_TOKENS)?;
     let cost = f64_col(df, c::COST)?;
     let lat = f64_col(df, c::LATENCY)?;
-    let median = if df.column("model_median").is_ok() { Some(f64_col(df, "model_median")?) } else { None };
-    let ratio = if df.column("ratio").is_ok() { Some(f64_col(df, "ratio")?) } else { None };
+    let median = if df.column("model_median").is_ok() {
+        Some(f64_col(df, "model_median")?)
+    } else {
+        None
+    };
+    let ratio = if df.column("ratio").is_ok() {
+        Some(f64_col(df, "ratio")?)
+    } else {
+        None
+    };
     Ok((0..df.height())
         .map(|i| CallRow {
-            file: scan.files.get(file[i].unwrap_or(0) as usize).cloned().unwrap_or_default(),
+            file: scan
+                .files
+                .get(file[i].unwrap_or(0) as usize)
+                .cloned()
+                .unwrap_or_default(),
             line: line[i].unwrap_or(0),
             time: ts[i].map(|m| format_local(m, tz)).unwrap_or_default(),
             model: names.of(c::MODEL, model[i]),

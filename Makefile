@@ -1,0 +1,29 @@
+# llmlog — the two commands a new machine needs are `make run` (the demo) and `make test`.
+CARGO ?= cargo
+
+.PHONY: run test bench build release sample-logs fmt
+
+## The demo: analyze the bundled sample logs.
+run:
+	$(CARGO) run --quiet -- analyze sample-logs --format table
+
+## The whole test suite: unit tests and black-box tests of the binary.
+test:
+	$(CARGO) test --all-targets
+
+## 1 GB benchmark against polars, DuckDB and pandas (release build; peers installed in target/bench/venv).
+bench: release
+	python3 tests/bench/bench.py
+
+build:
+	$(CARGO) build
+
+release:
+	$(CARGO) build --release
+
+## Regenerate sample-logs/ (deterministic).
+sample-logs:
+	rm -rf sample-logs && python3 tests/bench/gen_logs.py sample sample-logs
+
+fmt:
+	$(CARGO) fmt
