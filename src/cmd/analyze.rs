@@ -80,9 +80,22 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
             );
         }
     }
+    // LLMLOG_TIMING=1 prints how long each stage took, for performance work.
+    let timing = std::env::var_os("LLMLOG_TIMING").is_some();
+    let t0 = std::time::Instant::now();
     let scan = load(&a.input, &settings, !a.no_progress)?;
+    let t1 = std::time::Instant::now();
     let report = report::build(&scan, &report_options(&settings, &a))?;
+    let t2 = std::time::Instant::now();
     emit(&report, format, &a)?;
+    if timing {
+        eprintln!(
+            "timing: read+parse {:.3}s, queries {:.3}s, render {:.3}s",
+            (t1 - t0).as_secs_f64(),
+            (t2 - t1).as_secs_f64(),
+            t2.elapsed().as_secs_f64()
+        );
+    }
     Ok(ExitCode::from(exit_status(&report, &settings)))
 }
 

@@ -203,11 +203,12 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
             }
         }
     }
-    let mut frame = match frame {
+    // The frame stays in one chunk per block: rechunking would briefly double its memory, and
+    // polars' group-bys work across chunks.
+    let frame = match frame {
         Some(f) => f,
         None => Columns::new(&dict, 0).into_frame()?,
     };
-    frame.rechunk_mut_par();
     Ok(Scan {
         frame,
         names: dict.freeze(),

@@ -3,7 +3,8 @@
 
 use super::record::CallRecord;
 use polars::prelude::*;
-use std::collections::HashMap;
+// foldhash: the per-row lookups of dictionary codes are hot; SipHash's DoS resistance buys nothing here.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 use std::sync::Mutex;
 
 /// Column names of the canonical frame. Dimension columns hold `u32` codes; code 0 means "none".
@@ -108,7 +109,7 @@ impl<'d> Columns<'d> {
         let v32 = || Vec::with_capacity(capacity);
         Columns {
             dict,
-            cache: HashMap::new(),
+            cache: HashMap::default(),
             ts_ms: Vec::with_capacity(capacity),
             day: v32(),
             hour: v32(),

@@ -323,9 +323,16 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
 
     let top = outliers::top_calls(lf.clone(), opts.top_n).collect()?;
     let top_calls = call_rows(&top, scan, &names, opts.tz)?;
-    let out = outliers::model_outliers(lf.clone(), opts.outlier_factor, opts.outlier_min_calls)
-        .collect()?;
-    let mut outlier_calls = call_rows(&out, scan, &names, opts.tz)?;
+    let medians = outliers::model_medians(lf.clone(), opts.outlier_min_calls).collect()?;
+    let mut outlier_calls = match f64_col(&medians, "model_median")?.into_iter().flatten().reduce(f64::min) {
+        None => Vec::new(),
+        Some(smallest) => {
+            let floor = smallest * opts.outlier_factor;
+            let out = outliers::model_outliers(lf.clone(), medians.lazy(), opts.outlier_factor, floor)
+                .collect()?;
+            call_rows(&out, scan, &names, opts.tz)?
+        }
+    };
     let outlier_count = outlier_calls.len() as u64;
     outlier_calls.truncate(opts.top_n as usize);
 
