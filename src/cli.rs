@@ -25,6 +25,72 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// List the price table used for calls that log tokens but no cost.
     Pricing(PricingArgs),
+    /// Budgets: where each stands in its current window, past breaches, projections.
+    #[command(subcommand)]
+    Budget(BudgetCommand),
+    /// The CI gate: exit 1 when a budget is broken or a run-level limit is exceeded.
+    Check(CheckArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BudgetCommand {
+    /// Each budget's current window: spent, share, projection, status; and past breaches.
+    Status(BudgetStatusArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BudgetStatusArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format. Default: table on a terminal, json when piped.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Fail only on budgets over their limit.
+    Over,
+    /// Also on budgets past a warning threshold.
+    Warning,
+    /// Also on budgets projected to go over by the window's end.
+    Projected,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  llmlog check eval-run.jsonl --max-cost 5 --max-p95 8 --min-success-rate 0.99\n  llmlog check logs/ --fail-on projected --format markdown >> \"$GITHUB_STEP_SUMMARY\"")]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Fail when the run's total cost exceeds this many dollars.
+    #[arg(long, value_name = "USD")]
+    pub max_cost: Option<f64>,
+
+    /// Fail when any single call costs more than this.
+    #[arg(long, value_name = "USD")]
+    pub max_cost_per_call: Option<f64>,
+
+    /// Fail when the latency p95 exceeds this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_p95: Option<f64>,
+
+    /// Fail when the success rate is below this fraction (0.99 = 99%).
+    #[arg(long, value_name = "FRACTION")]
+    pub min_success_rate: Option<f64>,
+
+    /// Fail when the error rate is above this fraction.
+    #[arg(long, value_name = "FRACTION")]
+    pub max_error_rate: Option<f64>,
+
+    /// Which budget state fails the check.
+    #[arg(long, value_enum, default_value_t = FailOn::Over)]
+    pub fail_on: FailOn,
+
+    /// Output format: table (one line per rule), json, or markdown for $GITHUB_STEP_SUMMARY.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -73,6 +139,16 @@ pub struct InputArgs {
     /// Exit with status 2 if any line was skipped as unreadable.
     #[arg(long)]
     pub strict: bool,
+
+    /// Config file (time zone, prices, budgets, alerts). Default: $LLMLOG_CONFIG, else
+    /// ./llmlog.toml when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+
+    /// A one-off budget: PERIOD=USD[,FIELD=VALUE…][,per=FIELD][,warn=FRACTION], e.g.
+    /// --budget monthly=1000 or --budget 'daily=50,project=support'. Repeatable.
+    #[arg(long = "budget", value_name = "RULE")]
+    pub budgets: Vec<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

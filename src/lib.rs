@@ -4,6 +4,7 @@
 //! columns, `engine` holds the polars queries, `report` runs them into a plain model, and `render`
 //! prints that model. `cmd` wires one subcommand each.
 
+pub mod budget;
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -51,6 +51,7 @@ pub fn report_options(settings: &Settings, a: &AnalyzeArgs) -> ReportOptions {
         outlier_min_calls: 20,
         slow_threshold_s: a.slow,
         now_ms: settings.now_ms,
+        budgets: settings.budgets.clone(),
     }
 }
 

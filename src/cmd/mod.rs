@@ -1,6 +1,8 @@
 //! One file per subcommand; each turns settings into an exit code.
 
 pub mod analyze;
+pub mod budget;
+pub mod check;
 pub mod pricing;
 pub mod progress;
 
@@ -17,6 +19,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Analyze(a) => analyze::run(a),
         Command::Pricing(p) => pricing::run(p),
+        Command::Budget(crate::cli::BudgetCommand::Status(b)) => budget::run(b),
+        Command::Check(c) => check::run(c),
     }
 }
 

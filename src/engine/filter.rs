@@ -61,7 +61,7 @@ impl Where {
     }
 
     /// The predicate, resolved against the dictionary of names.
-    fn predicate(&self, names: &[String]) -> Result<Expr> {
+    pub fn predicate(&self, names: &[String]) -> Result<Expr> {
         let column = column_for(&self.field)?;
         let expr = if column == c::OK {
             match self.pattern.to_ascii_lowercase().as_str() {
@@ -85,7 +85,7 @@ impl Where {
                 .map(|(i, _)| i as u32)
                 .collect();
             let s = Series::new("codes".into(), codes);
-            col(column).is_in(lit(s), false)
+            col(column).is_in(lit(s).implode(false), false)
         };
         Ok(if self.negate { expr.not() } else { expr })
     }

@@ -2,6 +2,7 @@
 //! Nothing here collects; `report` is the one place that runs the queries.
 
 pub mod breakdown;
+pub mod budget_usage;
 pub mod filter;
 pub mod outliers;
 pub mod summary;

@@ -100,6 +100,11 @@ impl PriceTable {
         Ok(n)
     }
 
+    /// Adds or replaces entries (from llmlog.toml's [pricing.models]).
+    pub fn extend(&mut self, entries: BTreeMap<String, Price>) {
+        self.models.extend(lower_keys(entries));
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Price)> {
         self.models.iter()
     }

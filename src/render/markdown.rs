@@ -1,6 +1,6 @@
 //! GitHub-flavoured Markdown, ready for `$GITHUB_STEP_SUMMARY`.
 
-use super::sections::build;
+use super::sections::{build, Section};
 use super::Render;
 use crate::report::Report;
 use anyhow::Result;
@@ -12,13 +12,8 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
-impl Render for Markdown {
-    fn render(&self, r: &Report, out: &mut dyn Write) -> Result<()> {
-        writeln!(out, "## llmlog report\n")?;
-        if !r.meta.filters.is_empty() {
-            writeln!(out, "_Filters: {}_\n", r.meta.filters.join(", "))?;
-        }
-        for s in build(r) {
+/// One section as a heading and a pipe table.
+pub fn section(s: &Section, out: &mut dyn Write) -> Result<()> {
             writeln!(out, "### {}\n", s.title)?;
             let cols = s.rows.first().map(|r| r.len()).unwrap_or(s.headers.len());
             let headers: Vec<String> = if s.headers.is_empty() {
@@ -49,6 +44,17 @@ impl Render for Markdown {
                 )?;
             }
             writeln!(out)?;
+            Ok(())
+}
+
+impl Render for Markdown {
+    fn render(&self, r: &Report, out: &mut dyn Write) -> Result<()> {
+        writeln!(out, "## llmlog report\n")?;
+        if !r.meta.filters.is_empty() {
+            writeln!(out, "_Filters: {}_\n", r.meta.filters.join(", "))?;
+        }
+        for s in build(r) {
+            section(&s, out)?;
         }
         for w in &r.warnings {
             writeln!(out, "> **Warning:** {w}\n")?;

@@ -2,6 +2,7 @@
 //! so both always show the same things.
 
 use super::format::{bar, count, ellipsize, money, opt_money, pct, secs};
+use crate::budget::{BudgetReport, Trend};
 use crate::report::{CallRow, Report, Row};
 
 pub struct Section {
@@ -285,6 +286,7 @@ pub fn build(r: &Report) -> Vec<Section> {
             outlier_note,
         ));
     }
+    out.extend(budgets(&r.budgets, &r.trend));
     let sk = &r.skipped;
     if sk.lines > 0 || sk.duplicates > 0 {
         let mut rows: Vec<Vec<String>> = sk
@@ -318,4 +320,114 @@ pub fn build(r: &Report) -> Vec<Section> {
         });
     }
     out
+}
+
+/// Budget sections: one table of every budget, then the details worth reading.
+pub fn budgets(list: &[BudgetReport], trend: &Trend) -> Vec<Section> {
+    if list.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![Section {
+        title: "Budgets".into(),
+        headers: ["Budget", "Window", "Spent", "Limit", "Used", "Projected", "Status"]
+            .iter()
+            .map(|h| h.to_string())
+            .collect(),
+        rows: list
+            .iter()
+            .map(|b| {
+                let who = b.members.first().and_then(|m| m.key.as_deref()).map(|k| format!(" ({})", ellipsize(k, 12))).unwrap_or_default();
+                vec![
+                    ellipsize(&b.name, 24),
+                    format!("{} {}", b.period, &b.window_start[..10]),
+                    format!("{}{who}", money(b.spent_usd)),
+                    money(b.limit_usd),
+                    pct(Some(b.share)),
+                    money(b.projected_usd),
+                    b.status.label().to_uppercase(),
+                ]
+            })
+            .collect(),
+        numeric: vec![false, false, true, true, true, true, false],
+        note: Some(budget_notes(list, trend)),
+    }];
+    for b in list.iter().filter(|b| !b.members.is_empty()) {
+        out.push(Section {
+            title: format!("Budget '{}': {}s over or near {} a {}", b.name, b.per.as_deref().unwrap_or("member"), money(b.limit_usd), period_unit(b.period)),
+            headers: vec![b.per.clone().unwrap_or_default(), "Spent".into(), "Used".into(), "Projected".into(), "Status".into()],
+            rows: b
+                .members
+                .iter()
+                .take(20)
+                .map(|m| {
+                    vec![
+                        ellipsize(m.key.as_deref().unwrap_or("(none)"), 24),
+                        money(m.spent_usd),
+                        pct(Some(m.share)),
+                        money(m.projected_usd),
+                        m.status.label().to_uppercase(),
+                    ]
+                })
+                .collect(),
+            numeric: vec![false, true, true, true, false],
+            note: (b.members.len() > 20).then(|| format!("… and {} more.", b.members.len() - 20)),
+        });
+    }
+    out
+}
+
+fn period_unit(period: &str) -> &str {
+    match period {
+        "daily" => "day",
+        "weekly" => "week",
+        "monthly" => "month",
+        "yearly" => "year",
+        other => other,
+    }
+}
+
+fn budget_notes(list: &[BudgetReport], trend: &Trend) -> String {
+    let mut lines = Vec::new();
+    for b in list {
+        let mut line = format!("{} ({}):", b.name, b.scope);
+        if let Some(d) = &b.limit_date {
+            if b.share >= 1.0 {
+                line.push_str(&format!(" limit reached on {d};"));
+            } else {
+                line.push_str(&format!(" at this rate the limit is reached on {d};"));
+            }
+        }
+        line.push_str(&format!(
+            " {:.1} days left, {} a day so far; {} of {} {}s over the limit",
+            b.days_left,
+            money(b.avg_daily_usd),
+            b.windows_over,
+            b.windows_total,
+            period_unit(b.period)
+        ));
+        let warned = b.breaches.iter().filter(|x| x.threshold < 1.0).count();
+        if warned > 0 {
+            line.push_str(&format!(", {warned} past warnings"));
+        }
+        line.push('.');
+        lines.push(line);
+        if let Some(last) = b.breaches.iter().rev().find(|x| x.threshold >= 1.0) {
+            let who = last.key.as_deref().map(|k| format!(" by {k}")).unwrap_or_default();
+            lines.push(format!(
+                "  last over: {} → {}{who}, {} ({})",
+                last.window_start,
+                last.window_end,
+                money(last.spent_usd),
+                pct(Some(last.share))
+            ));
+        }
+    }
+    let change = trend.change.map(|c| format!("{:+.0}%", c * 100.0)).unwrap_or_else(|| "n/a".into());
+    lines.push(format!(
+        "Trend: {} in the last 7 days vs {} the 7 before ({change}){}",
+        money(trend.last_7d_usd),
+        money(trend.previous_7d_usd),
+        if trend.increasing { " — increasing more than 20%" } else { "" }
+    ));
+    lines.join("\n")
 }

@@ -15,7 +15,7 @@ pub struct Table {
 }
 
 impl Table {
-    fn section(&self, s: &Section, out: &mut dyn Write) -> Result<()> {
+    pub fn section(&self, s: &Section, out: &mut dyn Write) -> Result<()> {
         let title = if self.color {
             format!("\x1b[1m{}\x1b[0m", s.title)
         } else {

@@ -1,7 +1,8 @@
 //! The report: plain serde structs that renderers see, and the one place that runs the queries.
 //! JSON output is this model serialized; `schemas/report.schema.json` documents it.
 
-use crate::engine::{breakdown, filter::Filters, outliers, summary};
+use crate::budget::{self, Budget, BudgetReport, DayCost, Trend};
+use crate::engine::{breakdown, budget_usage, filter::Filters, outliers, summary};
 use crate::ingest::{Problem, Scan};
 use crate::normalize::columns::col_names as c;
 use crate::normalize::timestamp::{day_to_string, format_local};
@@ -35,6 +36,10 @@ pub struct Report {
     pub slow_calls: SlowCalls,
     pub skipped: SkippedReport,
     pub pricing: PricingReport,
+    /// Configured and --budget budgets, evaluated at `now`.
+    pub budgets: Vec<BudgetReport>,
+    /// Cost of the 7 days up to now against the 7 before.
+    pub trend: Trend,
     pub warnings: Vec<String>,
 }
 
@@ -202,6 +207,25 @@ pub struct ReportOptions {
     pub outlier_min_calls: u32,
     pub slow_threshold_s: f64,
     pub now_ms: i64,
+    pub budgets: Vec<Budget>,
+}
+
+impl ReportOptions {
+    /// Defaults for commands that only need totals and budgets (`budget status`, `check`).
+    pub fn for_budgets(s: &crate::config::Settings) -> ReportOptions {
+        ReportOptions {
+            tz: s.tz,
+            filters: s.filters.clone(),
+            filter_labels: s.filter_labels.clone(),
+            by: None,
+            top_n: 10,
+            outlier_factor: 10.0,
+            outlier_min_calls: 20,
+            slow_threshold_s: 5.0,
+            now_ms: s.now_ms,
+            budgets: s.budgets.clone(),
+        }
+    }
 }
 
 /// Dimension codes → display names.
@@ -367,6 +391,13 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
         warnings.push(format!("could not read to the end: {e}"));
     }
 
+    let (budgets, trend) = evaluate_budgets(lf.clone(), &scan.names, &opts.budgets, opts)?;
+    for b in &budgets {
+        for n in &b.notes {
+            warnings.push(format!("budget '{}': {n}", b.name));
+        }
+    }
+
     Ok(Report {
         meta: Meta {
             version: env!("CARGO_PKG_VERSION"),
@@ -417,8 +448,53 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
             unpriced_calls,
             unpriced_models,
         },
+        budgets,
+        trend,
         warnings,
     })
+}
+
+/// The local day `now` falls on.
+pub fn day_of_instant(ms: i64, tz: Tz) -> i32 {
+    crate::normalize::timestamp::Zone::new(tz).local_day_hour(ms).0
+}
+
+/// Every budget at `now`, and the week-on-week trend. Polars sums cost per day (and member);
+/// the budget module does the rest as a pure function.
+pub fn evaluate_budgets(
+    lf: LazyFrame,
+    names: &[String],
+    budgets: &[Budget],
+    opts: &ReportOptions,
+) -> Result<(Vec<BudgetReport>, Trend)> {
+    let now_day = day_of_instant(opts.now_ms, opts.tz);
+    let mut out = Vec::new();
+    for b in budgets {
+        let df = budget_usage::daily_cost(lf.clone(), b, names)?.collect()?;
+        let days = i64_col(&df, c::DAY)?;
+        let costs = f64_col(&df, "cost_usd")?;
+        let members = if b.per.is_some() { Some(i64_col(&df, "member")?) } else { None };
+        let per_column = b.per.as_deref().map(crate::engine::filter::column_for).transpose()?;
+        let usage: Vec<DayCost> = (0..df.height())
+            .map(|i| DayCost {
+                day: days[i].unwrap_or(0) as i32,
+                key: members.as_ref().map(|m| names_of(names, per_column.unwrap_or(""), m[i])),
+                cost: costs[i].unwrap_or(0.0),
+            })
+            .collect();
+        out.push(budget::evaluate(b, &usage, opts.now_ms, now_day, opts.tz));
+    }
+    let by_day = budget_usage::cost_by_day(lf).collect()?;
+    let day_costs: Vec<(i32, f64)> = i64_col(&by_day, c::DAY)?
+        .into_iter()
+        .zip(f64_col(&by_day, "cost_usd")?)
+        .map(|(d, c)| (d.unwrap_or(0) as i32, c.unwrap_or(0.0)))
+        .collect();
+    Ok((out, budget::evaluate::trend(&day_costs, now_day)))
+}
+
+fn names_of(names: &[String], column: &str, v: Option<i64>) -> String {
+    Names(names).of(column, v)
 }
 
 /// Spend in the last call's month so far, and that month's total at the same daily rate.

@@ -1,5 +1,9 @@
-//! Flags and environment → validated settings: the time zone, "now", the time window, prices.
+//! Flags, environment and llmlog.toml → validated settings: the time zone, "now", the time
+//! window, prices and budgets. Flags win over the config file, which wins over defaults.
 
+pub mod file;
+
+use crate::budget::Budget;
 use crate::cli::InputArgs;
 use crate::engine::filter::{Filters, Where};
 use crate::normalize::pricing::PriceTable;
@@ -19,6 +23,9 @@ pub struct Settings {
     /// Human-readable filters, for the report header.
     pub filter_labels: Vec<String>,
     pub strict: bool,
+    /// Configured budgets, then `--budget` ones.
+    pub budgets: Vec<Budget>,
+    pub config_path: Option<std::path::PathBuf>,
 }
 
 pub fn resolve_tz(flag: Option<&str>) -> Result<Tz> {
@@ -86,12 +93,30 @@ pub fn since_for_last(span: &str, now_ms: i64, tz: Tz) -> Result<i64> {
 
 impl Settings {
     pub fn from_args(a: &InputArgs) -> Result<Settings> {
-        let tz = resolve_tz(a.tz.as_deref())?;
+        let config = match file::locate(a.config.as_deref()) {
+            Some((path, explicit)) => {
+                if !explicit && !path.exists() {
+                    None
+                } else {
+                    Some(file::load(&path)?)
+                }
+            }
+            None => None,
+        };
+        let tz_name = a.tz.as_deref().or(config.as_ref().and_then(|c| c.file.timezone.as_deref()));
+        let tz = resolve_tz(tz_name)?;
         let now_ms = match &a.now {
             Some(v) => parse_instant("--now", v, tz)?,
             None => chrono::Utc::now().timestamp_millis(),
         };
         let mut prices = PriceTable::embedded();
+        if let Some(c) = &config {
+            if let Some(f) = &c.file.pricing.file {
+                let base = c.path.parent().unwrap_or(Path::new("."));
+                prices.extend_from_file(&base.join(f))?;
+            }
+            prices.extend(c.file.pricing.models.clone());
+        }
         if let Some(p) = &a.pricing {
             prices.extend_from_file(Path::new(p))?;
         }
@@ -119,6 +144,10 @@ impl Settings {
             filters.wheres.push(Where::parse(w)?);
             labels.push(format!("where {w}"));
         }
+        let mut budgets = config.as_ref().map(|c| c.budgets.clone()).unwrap_or_default();
+        for b in &a.budgets {
+            budgets.push(Budget::parse_flag(b)?);
+        }
         Ok(Settings {
             tz,
             now_ms,
@@ -127,6 +156,8 @@ impl Settings {
             filters,
             filter_labels: labels,
             strict: a.strict,
+            budgets,
+            config_path: config.map(|c| c.path),
         })
     }
 }
