@@ -59,7 +59,9 @@ pub enum FailOn {
 }
 
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  llmlog check eval-run.jsonl --max-cost 5 --max-p95 8 --min-success-rate 0.99\n  llmlog check logs/ --fail-on projected --format markdown >> \"$GITHUB_STEP_SUMMARY\"")]
+#[command(
+    after_help = "Examples:\n  llmlog check eval-run.jsonl --max-cost 5 --max-p95 8 --min-success-rate 0.99\n  llmlog check logs/ --fail-on projected --format markdown >> \"$GITHUB_STEP_SUMMARY\""
+)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,

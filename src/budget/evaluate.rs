@@ -110,12 +110,22 @@ pub struct Trend {
 
 pub fn trend(day_costs: &[(i32, f64)], now_day: i32) -> Trend {
     let sum = |from: i32, to: i32| -> f64 {
-        day_costs.iter().filter(|(d, _)| *d >= from && *d <= to).map(|(_, c)| c).sum::<f64>() + 0.0
+        day_costs
+            .iter()
+            .filter(|(d, _)| *d >= from && *d <= to)
+            .map(|(_, c)| c)
+            .sum::<f64>()
+            + 0.0
     };
     let last = sum(now_day - 6, now_day);
     let prev = sum(now_day - 13, now_day - 7);
     let change = (prev > 0.0).then(|| (last - prev) / prev);
-    Trend { last_7d_usd: last, previous_7d_usd: prev, change, increasing: change.is_some_and(|c| c > 0.2) }
+    Trend {
+        last_7d_usd: last,
+        previous_7d_usd: prev,
+        change,
+        increasing: change.is_some_and(|c| c > 0.2),
+    }
 }
 
 fn midnight_ms(day: i32, tz: Tz) -> i64 {
@@ -158,7 +168,10 @@ pub fn evaluate(b: &Budget, usage: &[DayCost], now_ms: i64, now_day: i32, tz: Tz
     // Current window, per member (one member, None, without `per`).
     let mut members: BTreeMap<Option<String>, Vec<(i32, f64)>> = BTreeMap::new();
     for u in usage.iter().filter(|u| u.day >= ws && u.day <= we) {
-        members.entry(u.key.clone()).or_default().push((u.day, u.cost));
+        members
+            .entry(u.key.clone())
+            .or_default()
+            .push((u.day, u.cost));
     }
     if b.per.is_none() && members.is_empty() {
         members.insert(None, Vec::new());
@@ -168,7 +181,10 @@ pub fn evaluate(b: &Budget, usage: &[DayCost], now_ms: i64, now_day: i32, tz: Tz
         .map(|(key, days)| current_usage(b, key, days, now_ms, elapsed_ms, window_ms, we_ms, tz))
         .collect();
     states.sort_by(|a, b| {
-        b.status.cmp(&a.status).then(b.share.partial_cmp(&a.share).unwrap()).then(a.key.cmp(&b.key))
+        b.status
+            .cmp(&a.status)
+            .then(b.share.partial_cmp(&a.share).unwrap())
+            .then(a.key.cmp(&b.key))
     });
     let members_total = states.len() as u64;
     let worst = states.first().cloned().unwrap_or(Usage {
@@ -182,7 +198,10 @@ pub fn evaluate(b: &Budget, usage: &[DayCost], now_ms: i64, now_day: i32, tz: Tz
     });
     let listed: Vec<Usage> = if b.per.is_some() {
         let near = b.warn_at.first().copied().unwrap_or(1.0);
-        states.into_iter().filter(|s| s.status > Status::Ok || s.share >= near).collect()
+        states
+            .into_iter()
+            .filter(|s| s.status > Status::Ok || s.share >= near)
+            .collect()
     } else {
         Vec::new()
     };
@@ -229,7 +248,10 @@ pub fn evaluate(b: &Budget, usage: &[DayCost], now_ms: i64, now_day: i32, tz: Tz
         notes.push(if b.scope.is_empty() {
             "no calls at all in the logs".to_string()
         } else {
-            format!("the scope {} matches no calls: check the field values", b.scope_label())
+            format!(
+                "the scope {} matches no calls: check the field values",
+                b.scope_label()
+            )
         });
     } else if let Some(last) = usage.iter().map(|u| u.day).max().filter(|l| *l < ws) {
         notes.push(format!(
@@ -292,14 +314,19 @@ fn current_usage(
     let spent: f64 = days.iter().map(|(_, c)| c).sum::<f64>() + 0.0;
     let share = spent / b.limit_usd;
     // Linear at the window's average rate so far; a finished window projects to itself.
-    let projected = if elapsed_ms >= window_ms { spent } else { spent * window_ms / elapsed_ms };
+    let projected = if elapsed_ms >= window_ms {
+        spent
+    } else {
+        spent * window_ms / elapsed_ms
+    };
     let limit_date = if spent >= b.limit_usd {
         let mut acc = 0.0;
-        days.iter().find(|(_, c)| {
-            acc += c;
-            acc >= b.limit_usd
-        })
-        .map(|(d, _)| fmt_day(*d))
+        days.iter()
+            .find(|(_, c)| {
+                acc += c;
+                acc >= b.limit_usd
+            })
+            .map(|(d, _)| fmt_day(*d))
     } else if spent > 0.0 {
         let rate = spent / elapsed_ms;
         let at = now_ms as f64 + (b.limit_usd - spent) / rate;
@@ -314,7 +341,15 @@ fn current_usage(
         None if projected > b.limit_usd => Status::ProjectedOver,
         None => Status::Ok,
     };
-    Usage { key, spent_usd: spent, share, projected_usd: projected, status, threshold, limit_date }
+    Usage {
+        key,
+        spent_usd: spent,
+        share,
+        projected_usd: projected,
+        status,
+        threshold,
+        limit_date,
+    }
 }
 
 #[cfg(test)]
@@ -340,29 +375,66 @@ mod tests {
     }
 
     fn at(y: i32, m: u32, d: u32, h: u32) -> i64 {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, 0, 0).unwrap().and_utc().timestamp_millis()
+        NaiveDate::from_ymd_opt(y, m, d)
+            .unwrap()
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp_millis()
     }
 
     #[test]
     fn monthly_projection_and_status() {
         // $300 spent by noon on Nov 10 (9.5 of 30 days): projected 300 × 30 / 9.5 = 947.37
         let usage = vec![
-            DayCost { day: day(2026, 11, 2), key: None, cost: 100.0 },
-            DayCost { day: day(2026, 11, 9), key: None, cost: 200.0 },
+            DayCost {
+                day: day(2026, 11, 2),
+                key: None,
+                cost: 100.0,
+            },
+            DayCost {
+                day: day(2026, 11, 9),
+                key: None,
+                cost: 200.0,
+            },
         ];
         let now = at(2026, 11, 10, 12);
-        let r = evaluate(&budget(Period::Monthly, 1000.0), &usage, now, day(2026, 11, 10), chrono_tz::UTC);
+        let r = evaluate(
+            &budget(Period::Monthly, 1000.0),
+            &usage,
+            now,
+            day(2026, 11, 10),
+            chrono_tz::UTC,
+        );
         assert_eq!(r.status, Status::Ok);
         assert!((r.projected_usd - 300.0 * 30.0 / 9.5).abs() < 1e-9);
         assert_eq!(r.window_start, "2026-11-01T00:00:00+00:00");
         assert_eq!(r.window_end, "2026-12-01T00:00:00+00:00");
-        let r = evaluate(&budget(Period::Monthly, 900.0), &usage, now, day(2026, 11, 10), chrono_tz::UTC);
+        let r = evaluate(
+            &budget(Period::Monthly, 900.0),
+            &usage,
+            now,
+            day(2026, 11, 10),
+            chrono_tz::UTC,
+        );
         assert_eq!(r.status, Status::ProjectedOver);
         // At $300 per 9.5 days, the remaining $600 takes 19 days: noon on Nov 29.
         assert_eq!(r.limit_date.as_deref(), Some("2026-11-29"));
-        let r = evaluate(&budget(Period::Monthly, 350.0), &usage, now, day(2026, 11, 10), chrono_tz::UTC);
+        let r = evaluate(
+            &budget(Period::Monthly, 350.0),
+            &usage,
+            now,
+            day(2026, 11, 10),
+            chrono_tz::UTC,
+        );
         assert_eq!(r.status, Status::Warning); // 85.7%
-        let r = evaluate(&budget(Period::Monthly, 250.0), &usage, now, day(2026, 11, 10), chrono_tz::UTC);
+        let r = evaluate(
+            &budget(Period::Monthly, 250.0),
+            &usage,
+            now,
+            day(2026, 11, 10),
+            chrono_tz::UTC,
+        );
         assert_eq!(r.status, Status::Over);
         assert_eq!(r.limit_date.as_deref(), Some("2026-11-09"));
     }
@@ -370,9 +442,19 @@ mod tests {
     #[test]
     fn daily_history_counts_breaches() {
         let usage: Vec<DayCost> = (1..=10)
-            .map(|d| DayCost { day: day(2026, 11, d), key: None, cost: if d % 3 == 0 { 60.0 } else { 42.0 } })
+            .map(|d| DayCost {
+                day: day(2026, 11, d),
+                key: None,
+                cost: if d % 3 == 0 { 60.0 } else { 42.0 },
+            })
             .collect();
-        let r = evaluate(&budget(Period::Daily, 50.0), &usage, at(2026, 11, 10, 12), day(2026, 11, 10), chrono_tz::UTC);
+        let r = evaluate(
+            &budget(Period::Daily, 50.0),
+            &usage,
+            at(2026, 11, 10, 12),
+            day(2026, 11, 10),
+            chrono_tz::UTC,
+        );
         // Days 3, 6, 9 over (60 > 50); the others at 84% are warnings. Day 10 is the current window.
         assert_eq!(r.windows_total, 10);
         assert_eq!(r.windows_over, 3);
@@ -385,14 +467,22 @@ mod tests {
     fn dst_week_in_berlin_is_seven_local_days() {
         // The week of Mon 2026-10-19 … Sun 2026-10-25 ends with the switch back from CEST.
         let tz: Tz = "Europe/Berlin".parse().unwrap();
-        let r = evaluate(&budget(Period::Weekly, 10.0), &[], at(2026, 10, 21, 12), day(2026, 10, 21), tz);
+        let r = evaluate(
+            &budget(Period::Weekly, 10.0),
+            &[],
+            at(2026, 10, 21, 12),
+            day(2026, 10, 21),
+            tz,
+        );
         assert_eq!(r.window_start, "2026-10-19T00:00:00+02:00");
         assert_eq!(r.window_end, "2026-10-26T00:00:00+01:00");
     }
 
     #[test]
     fn trend_compares_weeks() {
-        let costs: Vec<(i32, f64)> = (0..14).map(|i| (100 + i, if i < 7 { 10.0 } else { 13.0 })).collect();
+        let costs: Vec<(i32, f64)> = (0..14)
+            .map(|i| (100 + i, if i < 7 { 10.0 } else { 13.0 }))
+            .collect();
         let t = trend(&costs, 113);
         assert_eq!((t.last_7d_usd, t.previous_7d_usd), (91.0, 70.0));
         assert!(t.increasing);

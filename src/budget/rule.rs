@@ -49,13 +49,24 @@ pub struct Budget {
 }
 
 /// Fields a scope or `per` may name (the canonical dimensions).
-pub const SCOPE_FIELDS: &[&str] = &["model", "provider", "type", "user", "project", "tag", "conversation"];
+pub const SCOPE_FIELDS: &[&str] = &[
+    "model",
+    "provider",
+    "type",
+    "user",
+    "project",
+    "tag",
+    "conversation",
+];
 
 impl Budget {
     /// Checks what serde cannot: positive limit, sane thresholds, known fields.
     pub fn validate(mut self) -> Result<Budget> {
         if !(self.limit_usd > 0.0 && self.limit_usd.is_finite()) {
-            bail!("limit_usd must be a positive number of dollars, not {}", self.limit_usd);
+            bail!(
+                "limit_usd must be a positive number of dollars, not {}",
+                self.limit_usd
+            );
         }
         for w in &self.warn_at {
             if !(*w > 0.0 && *w < 1.0) {
@@ -66,7 +77,10 @@ impl Budget {
         self.warn_at.dedup();
         for k in self.scope.keys().chain(self.per.iter()) {
             if !SCOPE_FIELDS.contains(&k.as_str()) {
-                bail!("'{k}' is not a field; use one of {}", SCOPE_FIELDS.join(", "));
+                bail!(
+                    "'{k}' is not a field; use one of {}",
+                    SCOPE_FIELDS.join(", ")
+                );
             }
         }
         Ok(self)
@@ -77,13 +91,16 @@ impl Budget {
         let help = "expected PERIOD=USD[,FIELD=VALUE…][,per=FIELD][,warn=FRACTION], e.g. --budget monthly=1000 or --budget 'daily=50,project=support'";
         let mut parts = s.split(',');
         let first = parts.next().unwrap_or("");
-        let Some((period, limit)) = first.split_once('=') else { bail!("--budget '{s}': {help}") };
+        let Some((period, limit)) = first.split_once('=') else {
+            bail!("--budget '{s}': {help}")
+        };
         let Some(period) = Period::parse(period.trim()) else {
             bail!("--budget '{s}': unknown period '{period}'; use daily, weekly, monthly or yearly")
         };
-        let limit_usd: f64 = limit.trim().trim_start_matches('$').parse().map_err(|_| {
-            anyhow::anyhow!("--budget '{s}': '{limit}' is not a number of dollars")
-        })?;
+        let limit_usd: f64 =
+            limit.trim().trim_start_matches('$').parse().map_err(|_| {
+                anyhow::anyhow!("--budget '{s}': '{limit}' is not a number of dollars")
+            })?;
         let mut b = Budget {
             name: s.to_string(),
             period,
@@ -94,7 +111,9 @@ impl Budget {
         };
         let mut warn = Vec::new();
         for p in parts {
-            let Some((k, v)) = p.split_once('=') else { bail!("--budget '{s}': '{p}': {help}") };
+            let Some((k, v)) = p.split_once('=') else {
+                bail!("--budget '{s}': '{p}': {help}")
+            };
             let (k, v) = (k.trim(), v.trim());
             match k {
                 "per" => b.per = Some(v.to_string()),
@@ -110,7 +129,8 @@ impl Budget {
         if !warn.is_empty() {
             b.warn_at = warn;
         }
-        b.validate().map_err(|e| anyhow::anyhow!("--budget '{s}': {e}"))
+        b.validate()
+            .map_err(|e| anyhow::anyhow!("--budget '{s}': {e}"))
     }
 
     /// `project=support, per user` — for tables.
@@ -139,10 +159,16 @@ mod tests {
         let b = Budget::parse_flag("monthly=1000,per=user,warn=0.5,warn=0.9").unwrap();
         assert_eq!(b.per.as_deref(), Some("user"));
         assert_eq!(b.warn_at, vec![0.5, 0.9]);
-        assert!(Budget::parse_flag("fortnightly=5").unwrap_err().to_string().contains("unknown period"));
+        assert!(Budget::parse_flag("fortnightly=5")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown period"));
         assert!(Budget::parse_flag("daily=abc").is_err());
         assert!(Budget::parse_flag("daily=-5").is_err());
-        assert!(Budget::parse_flag("daily=5,colour=red").unwrap_err().to_string().contains("'colour'"));
+        assert!(Budget::parse_flag("daily=5,colour=red")
+            .unwrap_err()
+            .to_string()
+            .contains("'colour'"));
         assert!(Budget::parse_flag("daily=5,warn=1.5").is_err());
     }
 }

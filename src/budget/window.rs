@@ -54,12 +54,30 @@ mod tests {
     #[test]
     fn windows() {
         // 2026-11-25 is a Wednesday: its week is Mon 23 → Sun 29.
-        assert_eq!(window_of(Period::Weekly, d(2026, 11, 25)), (d(2026, 11, 23), d(2026, 11, 29)));
+        assert_eq!(
+            window_of(Period::Weekly, d(2026, 11, 25)),
+            (d(2026, 11, 23), d(2026, 11, 29))
+        );
         // A week spanning two months: Mon 2026-11-30 → Sun 2026-12-06.
-        assert_eq!(window_of(Period::Weekly, d(2026, 12, 2)), (d(2026, 11, 30), d(2026, 12, 6)));
-        assert_eq!(window_of(Period::Monthly, d(2026, 2, 14)), (d(2026, 2, 1), d(2026, 2, 28)));
-        assert_eq!(window_of(Period::Monthly, d(2026, 12, 31)), (d(2026, 12, 1), d(2026, 12, 31)));
-        assert_eq!(window_of(Period::Yearly, d(2028, 7, 1)), (d(2028, 1, 1), d(2028, 12, 31)));
-        assert_eq!(window_of(Period::Daily, d(2026, 3, 29)), (d(2026, 3, 29), d(2026, 3, 29)));
+        assert_eq!(
+            window_of(Period::Weekly, d(2026, 12, 2)),
+            (d(2026, 11, 30), d(2026, 12, 6))
+        );
+        assert_eq!(
+            window_of(Period::Monthly, d(2026, 2, 14)),
+            (d(2026, 2, 1), d(2026, 2, 28))
+        );
+        assert_eq!(
+            window_of(Period::Monthly, d(2026, 12, 31)),
+            (d(2026, 12, 1), d(2026, 12, 31))
+        );
+        assert_eq!(
+            window_of(Period::Yearly, d(2028, 7, 1)),
+            (d(2028, 1, 1), d(2028, 12, 31))
+        );
+        assert_eq!(
+            window_of(Period::Daily, d(2026, 3, 29)),
+            (d(2026, 3, 29), d(2026, 3, 29))
+        );
     }
 }

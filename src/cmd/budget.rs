@@ -22,7 +22,11 @@ pub fn run(a: BudgetStatusArgs) -> Result<ExitCode> {
     let lf = opts.filters.apply(scan.frame.clone().lazy(), &scan.names)?;
     let (budgets, trend) = evaluate_budgets(lf, &scan.names, &settings.budgets, &opts)?;
     let stdout = std::io::stdout();
-    let format = a.format.unwrap_or(if stdout.is_terminal() { Format::Table } else { Format::Json });
+    let format = a.format.unwrap_or(if stdout.is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    });
     let mut out = std::io::BufWriter::new(stdout.lock());
     let sections = render::sections::budgets(&budgets, &trend);
     match format {
@@ -59,7 +63,10 @@ pub fn run(a: BudgetStatusArgs) -> Result<ExitCode> {
             }
         }
         Format::Table => {
-            let table = render::table::Table { color: use_color(ColorChoice::Auto, stdout.is_terminal()), width: None };
+            let table = render::table::Table {
+                color: use_color(ColorChoice::Auto, stdout.is_terminal()),
+                width: None,
+            };
             for s in &sections {
                 table.section(s, &mut out)?;
             }

@@ -20,16 +20,25 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
         min_success_rate: a.min_success_rate,
         max_error_rate: a.max_error_rate,
     };
-    for (flag, v) in [("--min-success-rate", a.min_success_rate), ("--max-error-rate", a.max_error_rate)] {
+    for (flag, v) in [
+        ("--min-success-rate", a.min_success_rate),
+        ("--max-error-rate", a.max_error_rate),
+    ] {
         if let Some(v) = v {
             if !(0.0..=1.0).contains(&v) {
                 bail!("{flag} {v}: give a fraction between 0 and 1 (0.99 = 99%)");
             }
         }
     }
-    let has_limits = [a.max_cost, a.max_cost_per_call, a.max_p95, a.min_success_rate, a.max_error_rate]
-        .iter()
-        .any(Option::is_some);
+    let has_limits = [
+        a.max_cost,
+        a.max_cost_per_call,
+        a.max_p95,
+        a.min_success_rate,
+        a.max_error_rate,
+    ]
+    .iter()
+    .any(Option::is_some);
     if !has_limits && settings.budgets.is_empty() {
         bail!("nothing to check: give --max-cost, --max-cost-per-call, --max-p95, --min-success-rate or --max-error-rate, or configure budgets in llmlog.toml (or --budget)");
     }

@@ -119,8 +119,13 @@ fn line_of(text: &str, offset: usize) -> usize {
 pub fn load(path: &Path) -> Result<LoadedConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
-    let file: ConfigFile = toml::from_str(&text)
-        .map_err(|e| anyhow!("config file {}: {}", path.display(), e.to_string().trim_end()))?;
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+        anyhow!(
+            "config file {}: {}",
+            path.display(),
+            e.to_string().trim_end()
+        )
+    })?;
     let mut budgets = Vec::new();
     for entry in &file.budget {
         let line = line_of(&text, entry.span().start);
@@ -135,7 +140,11 @@ pub fn load(path: &Path) -> Result<LoadedConfig> {
         }
         .validate()
         .map_err(|err| {
-            anyhow!("config file {}, line {line}: budget '{}': {err}", path.display(), e.name)
+            anyhow!(
+                "config file {}, line {line}: budget '{}': {err}",
+                path.display(),
+                e.name
+            )
         })?;
         budgets.push(b);
     }
@@ -148,7 +157,11 @@ pub fn load(path: &Path) -> Result<LoadedConfig> {
             )
         })?;
     }
-    Ok(LoadedConfig { path: path.to_path_buf(), file, budgets })
+    Ok(LoadedConfig {
+        path: path.to_path_buf(),
+        file,
+        budgets,
+    })
 }
 
 #[cfg(test)]
@@ -174,14 +187,30 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/llmlog.example.toml");
+        let c = load(&path).unwrap();
+        assert_eq!(c.budgets.len(), 3);
+        assert_eq!(c.budgets[2].per.as_deref(), Some("user"));
+    }
+
+    #[test]
     fn errors_name_key_and_line() {
-        let e = load_str("[[budget]]\nname = \"m\"\nperiod = \"monthly\"\nlimit = 1000\n").unwrap_err().to_string();
+        let e = load_str("[[budget]]\nname = \"m\"\nperiod = \"monthly\"\nlimit = 1000\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 4") && e.contains("limit"), "{e}");
-        let e = load_str("[[budget]]\nname = \"m\"\nperiod = \"fortnightly\"\nlimit_usd = 1\n").unwrap_err().to_string();
+        let e = load_str("[[budget]]\nname = \"m\"\nperiod = \"fortnightly\"\nlimit_usd = 1\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 3") && e.contains("fortnightly"), "{e}");
-        let e = load_str("\n\n[[budget]]\nname = \"m\"\nperiod = \"daily\"\nlimit_usd = -1\n").unwrap_err().to_string();
+        let e = load_str("\n\n[[budget]]\nname = \"m\"\nperiod = \"daily\"\nlimit_usd = -1\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 3") && e.contains("limit_usd"), "{e}");
-        let e = load_str("timezone = \"Mars/Base\"\n").unwrap_err().to_string();
+        let e = load_str("timezone = \"Mars/Base\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 1"), "{e}");
     }
 }

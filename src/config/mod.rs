@@ -103,7 +103,9 @@ impl Settings {
             }
             None => None,
         };
-        let tz_name = a.tz.as_deref().or(config.as_ref().and_then(|c| c.file.timezone.as_deref()));
+        let tz_name =
+            a.tz.as_deref()
+                .or(config.as_ref().and_then(|c| c.file.timezone.as_deref()));
         let tz = resolve_tz(tz_name)?;
         let now_ms = match &a.now {
             Some(v) => parse_instant("--now", v, tz)?,
@@ -144,7 +146,10 @@ impl Settings {
             filters.wheres.push(Where::parse(w)?);
             labels.push(format!("where {w}"));
         }
-        let mut budgets = config.as_ref().map(|c| c.budgets.clone()).unwrap_or_default();
+        let mut budgets = config
+            .as_ref()
+            .map(|c| c.budgets.clone())
+            .unwrap_or_default();
         for b in &a.budgets {
             budgets.push(Budget::parse_flag(b)?);
         }

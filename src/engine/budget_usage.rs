@@ -11,7 +11,11 @@ use polars::prelude::*;
 pub fn daily_cost(lf: LazyFrame, b: &Budget, names: &[String]) -> Result<LazyFrame> {
     let mut lf = lf;
     for (field, pattern) in &b.scope {
-        let w = Where { field: field.clone(), negate: false, pattern: pattern.clone() };
+        let w = Where {
+            field: field.clone(),
+            negate: false,
+            pattern: pattern.clone(),
+        };
         lf = lf.filter(w.predicate(names)?);
     }
     let mut keys = vec![col(c::DAY)];
@@ -23,5 +27,6 @@ pub fn daily_cost(lf: LazyFrame, b: &Budget, names: &[String]) -> Result<LazyFra
 
 /// Total cost per local day, for the trend.
 pub fn cost_by_day(lf: LazyFrame) -> LazyFrame {
-    lf.group_by([col(c::DAY)]).agg([cost_sum().alias("cost_usd")])
+    lf.group_by([col(c::DAY)])
+        .agg([cost_sum().alias("cost_usd")])
 }

@@ -49,7 +49,11 @@ pub fn model_medians(lf: LazyFrame, min_calls: u32) -> LazyFrame {
             col(c::COST).median().alias("model_median"),
             len().cast(DataType::UInt64).alias("model_calls"),
         ])
-        .filter(col("model_calls").gt_eq(lit(min_calls as u64)).and(col("model_median").gt(lit(0.0))))
+        .filter(
+            col("model_calls")
+                .gt_eq(lit(min_calls as u64))
+                .and(col("model_median").gt(lit(0.0))),
+        )
 }
 
 /// Step two: the calls above `factor` × their model's median, worst first. `floor` is `factor` ×

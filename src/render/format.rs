@@ -2,7 +2,9 @@
 
 /// `$1,234.56`, `$0.0123`, `$0.000040`.
 pub fn money(v: f64) -> String {
-    let a = v.abs();
+    // A nudge of one part in 10^12 makes decimal ties round up as people expect: 0.06125 is
+    // stored as 0.061249999… and would otherwise print as $0.0612.
+    let a = v.abs() * (1.0 + 1e-12);
     let s = if a == 0.0 {
         "0.00".to_string()
     } else if a >= 1.0 {

@@ -329,14 +329,27 @@ pub fn budgets(list: &[BudgetReport], trend: &Trend) -> Vec<Section> {
     }
     let mut out = vec![Section {
         title: "Budgets".into(),
-        headers: ["Budget", "Window", "Spent", "Limit", "Used", "Projected", "Status"]
-            .iter()
-            .map(|h| h.to_string())
-            .collect(),
+        headers: [
+            "Budget",
+            "Window",
+            "Spent",
+            "Limit",
+            "Used",
+            "Projected",
+            "Status",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect(),
         rows: list
             .iter()
             .map(|b| {
-                let who = b.members.first().and_then(|m| m.key.as_deref()).map(|k| format!(" ({})", ellipsize(k, 12))).unwrap_or_default();
+                let who = b
+                    .members
+                    .first()
+                    .and_then(|m| m.key.as_deref())
+                    .map(|k| format!(" ({})", ellipsize(k, 12)))
+                    .unwrap_or_default();
                 vec![
                     ellipsize(&b.name, 24),
                     format!("{} {}", b.period, &b.window_start[..10]),
@@ -353,8 +366,20 @@ pub fn budgets(list: &[BudgetReport], trend: &Trend) -> Vec<Section> {
     }];
     for b in list.iter().filter(|b| !b.members.is_empty()) {
         out.push(Section {
-            title: format!("Budget '{}': {}s over or near {} a {}", b.name, b.per.as_deref().unwrap_or("member"), money(b.limit_usd), period_unit(b.period)),
-            headers: vec![b.per.clone().unwrap_or_default(), "Spent".into(), "Used".into(), "Projected".into(), "Status".into()],
+            title: format!(
+                "Budget '{}': {}s over or near {} a {}",
+                b.name,
+                b.per.as_deref().unwrap_or("member"),
+                money(b.limit_usd),
+                period_unit(b.period)
+            ),
+            headers: vec![
+                b.per.clone().unwrap_or_default(),
+                "Spent".into(),
+                "Used".into(),
+                "Projected".into(),
+                "Status".into(),
+            ],
             rows: b
                 .members
                 .iter()
@@ -412,7 +437,11 @@ fn budget_notes(list: &[BudgetReport], trend: &Trend) -> String {
         line.push('.');
         lines.push(line);
         if let Some(last) = b.breaches.iter().rev().find(|x| x.threshold >= 1.0) {
-            let who = last.key.as_deref().map(|k| format!(" by {k}")).unwrap_or_default();
+            let who = last
+                .key
+                .as_deref()
+                .map(|k| format!(" by {k}"))
+                .unwrap_or_default();
             lines.push(format!(
                 "  last over: {} → {}{who}, {} ({})",
                 last.window_start,
@@ -422,12 +451,19 @@ fn budget_notes(list: &[BudgetReport], trend: &Trend) -> String {
             ));
         }
     }
-    let change = trend.change.map(|c| format!("{:+.0}%", c * 100.0)).unwrap_or_else(|| "n/a".into());
+    let change = trend
+        .change
+        .map(|c| format!("{:+.0}%", c * 100.0))
+        .unwrap_or_else(|| "n/a".into());
     lines.push(format!(
         "Trend: {} in the last 7 days vs {} the 7 before ({change}){}",
         money(trend.last_7d_usd),
         money(trend.previous_7d_usd),
-        if trend.increasing { " — increasing more than 20%" } else { "" }
+        if trend.increasing {
+            " — increasing more than 20%"
+        } else {
+            ""
+        }
     ));
     lines.join("\n")
 }

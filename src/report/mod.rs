@@ -348,12 +348,17 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
     let top = outliers::top_calls(lf.clone(), opts.top_n).collect()?;
     let top_calls = call_rows(&top, scan, &names, opts.tz)?;
     let medians = outliers::model_medians(lf.clone(), opts.outlier_min_calls).collect()?;
-    let mut outlier_calls = match f64_col(&medians, "model_median")?.into_iter().flatten().reduce(f64::min) {
+    let mut outlier_calls = match f64_col(&medians, "model_median")?
+        .into_iter()
+        .flatten()
+        .reduce(f64::min)
+    {
         None => Vec::new(),
         Some(smallest) => {
             let floor = smallest * opts.outlier_factor;
-            let out = outliers::model_outliers(lf.clone(), medians.lazy(), opts.outlier_factor, floor)
-                .collect()?;
+            let out =
+                outliers::model_outliers(lf.clone(), medians.lazy(), opts.outlier_factor, floor)
+                    .collect()?;
             call_rows(&out, scan, &names, opts.tz)?
         }
     };
@@ -456,7 +461,9 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
 
 /// The local day `now` falls on.
 pub fn day_of_instant(ms: i64, tz: Tz) -> i32 {
-    crate::normalize::timestamp::Zone::new(tz).local_day_hour(ms).0
+    crate::normalize::timestamp::Zone::new(tz)
+        .local_day_hour(ms)
+        .0
 }
 
 /// Every budget at `now`, and the week-on-week trend. Polars sums cost per day (and member);
@@ -473,12 +480,22 @@ pub fn evaluate_budgets(
         let df = budget_usage::daily_cost(lf.clone(), b, names)?.collect()?;
         let days = i64_col(&df, c::DAY)?;
         let costs = f64_col(&df, "cost_usd")?;
-        let members = if b.per.is_some() { Some(i64_col(&df, "member")?) } else { None };
-        let per_column = b.per.as_deref().map(crate::engine::filter::column_for).transpose()?;
+        let members = if b.per.is_some() {
+            Some(i64_col(&df, "member")?)
+        } else {
+            None
+        };
+        let per_column = b
+            .per
+            .as_deref()
+            .map(crate::engine::filter::column_for)
+            .transpose()?;
         let usage: Vec<DayCost> = (0..df.height())
             .map(|i| DayCost {
                 day: days[i].unwrap_or(0) as i32,
-                key: members.as_ref().map(|m| names_of(names, per_column.unwrap_or(""), m[i])),
+                key: members
+                    .as_ref()
+                    .map(|m| names_of(names, per_column.unwrap_or(""), m[i])),
                 cost: costs[i].unwrap_or(0.0),
             })
             .collect();
