@@ -30,6 +30,35 @@ pub enum Command {
     Budget(BudgetCommand),
     /// The CI gate: exit 1 when a budget is broken or a run-level limit is exceeded.
     Check(CheckArgs),
+    /// Render the report as one PNG (or SVG) image: spend, models, types, hours, latency,
+    /// errors, users and budgets at a glance.
+    Dashboard(DashboardArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog dashboard logs/ -o dashboard.png\n  llmlog dashboard logs/ --last 30d --title 'Support bot, last 30 days' -o spend.svg"
+)]
+pub struct DashboardArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Where to write the image; .svg writes SVG, anything else PNG.
+    #[arg(
+        long,
+        short = 'o',
+        default_value = "dashboard.png",
+        value_name = "FILE"
+    )]
+    pub output: String,
+
+    /// Image size in pixels, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1600x1000", value_name = "WxH")]
+    pub size: String,
+
+    /// Title at the top left.
+    #[arg(long, default_value = "LLM spend")]
+    pub title: String,
 }
 
 #[derive(Subcommand, Debug)]

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod budget;
 pub mod check;
+pub mod dashboard;
 pub mod pricing;
 pub mod progress;
 
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Pricing(p) => pricing::run(p),
         Command::Budget(crate::cli::BudgetCommand::Status(b)) => budget::run(b),
         Command::Check(c) => check::run(c),
+        Command::Dashboard(d) => dashboard::run(d),
     }
 }
 

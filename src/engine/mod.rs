@@ -6,6 +6,7 @@ pub mod budget_usage;
 pub mod filter;
 pub mod outliers;
 pub mod summary;
+pub mod timeline;
 
 use crate::normalize::columns::col_names as c;
 use polars::prelude::*;

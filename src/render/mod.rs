@@ -1,6 +1,7 @@
 //! Report → text. One small trait, one file per format; nothing here touches polars.
 
 pub mod csv;
+pub mod dashboard;
 pub mod format;
 pub mod json;
 pub mod markdown;

@@ -6,6 +6,8 @@ use crate::engine::{breakdown, budget_usage, filter::Filters, outliers, summary}
 use crate::ingest::{Problem, Scan};
 use crate::normalize::columns::col_names as c;
 use crate::normalize::timestamp::{day_to_string, format_local};
+pub mod dashboard;
+
 use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
