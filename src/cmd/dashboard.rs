@@ -33,8 +33,10 @@ pub fn run(a: DashboardArgs) -> Result<ExitCode> {
     let scan = load(&a.input, &settings, true)?;
     let mut opts = ReportOptions::for_budgets(&settings);
     opts.top_n = 10;
+    let t0 = std::time::Instant::now();
     let report = report::build(&scan, &opts)?;
     let data = report::dashboard::build(&scan, &opts, &report)?;
+    let t1 = std::time::Instant::now();
     let o = DashboardOptions {
         width,
         height,
@@ -45,6 +47,14 @@ pub fn run(a: DashboardArgs) -> Result<ExitCode> {
     } else {
         dashboard::png(&report, &data, &o)?
     };
+    // LLMLOG_TIMING=1: how long the queries and the drawing took (the budget: < 0.5 s).
+    if std::env::var_os("LLMLOG_TIMING").is_some() {
+        eprintln!(
+            "timing: queries {:.3}s, drawing and encoding {:.3}s",
+            (t1 - t0).as_secs_f64(),
+            t1.elapsed().as_secs_f64()
+        );
+    }
     std::fs::write(&a.output, bytes).with_context(|| format!("cannot write {}", a.output))?;
     for w in &report.warnings {
         eprintln!("llmlog: warning: {w}");
