@@ -7,9 +7,17 @@ CARGO ?= cargo
 run:
 	$(CARGO) run --quiet -- analyze sample-logs --format table
 
-## The whole test suite: unit tests and black-box tests of the binary.
-test:
-	$(CARGO) test --all-targets
+# Python with aiosmtpd: the real SMTP server the watch tests send email to.
+PYENV := target/pyenv
+
+## The whole test suite: unit tests and black-box tests of the binary (installs aiosmtpd first).
+test: $(PYENV)/.installed
+	LLMLOG_TEST_PYTHON=$(abspath $(PYENV))/bin/python $(CARGO) test --all-targets
+
+$(PYENV)/.installed:
+	python3 -m venv $(PYENV)
+	$(PYENV)/bin/python -m pip install --quiet --disable-pip-version-check aiosmtpd
+	touch $@
 
 ## 1 GB benchmark against polars, DuckDB and pandas (release build; peers installed in target/bench/venv).
 bench: release

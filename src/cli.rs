@@ -30,6 +30,9 @@ pub enum Command {
     Budget(BudgetCommand),
     /// The CI gate: exit 1 when a budget is broken or a run-level limit is exceeded.
     Check(CheckArgs),
+    /// Follow log files as apps append to them and alert (terminal, email, webhook) the moment a
+    /// budget threshold is crossed, a call is absurdly expensive, spend spikes or errors pile up.
+    Watch(WatchArgs),
     /// Render the report as one PNG (or SVG) image: spend, models, types, hours, latency,
     /// errors, users and budgets at a glance.
     Dashboard(DashboardArgs),
@@ -246,6 +249,61 @@ pub struct PricingArgs {
     pub pricing: Option<String>,
 
     /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog watch logs/ --config llmlog.toml\n  llmlog watch 'logs/*.jsonl' --budget daily=50 --from-end\n  llmlog watch --test-alert --config llmlog.toml\n\nState (file positions, running totals, alerts sent) lives in --state DIR: by default .llmlog/ beside the config file, else $XDG_STATE_HOME/llmlog (~/.local/state/llmlog). After a crash or kill -9 the next start resumes there: every call is counted once and no alert is sent twice."
+)]
+pub struct WatchArgs {
+    /// Log files, directories (new files in them are picked up) and quoted globs to follow.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<String>,
+
+    /// Config file with budgets and [alerts]. Default: $LLMLOG_CONFIG, else ./llmlog.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+
+    /// A one-off budget, as for analyze (repeatable).
+    #[arg(long = "budget", value_name = "RULE")]
+    pub budgets: Vec<String>,
+
+    /// Time zone for budget windows and naive timestamps.
+    #[arg(long, env = "LLMLOG_TZ", value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Extra or replacement prices (TOML or LiteLLM JSON).
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<String>,
+
+    /// Where to keep the watch state.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<String>,
+
+    /// On the first start, skip what the files already hold and follow only new lines.
+    #[arg(long)]
+    pub from_end: bool,
+
+    /// Do not use file-system notifications; rescan on the timer only (network file systems).
+    #[arg(long)]
+    pub poll: bool,
+
+    /// Seconds between rescans (notifications wake it sooner).
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    pub interval: f64,
+
+    /// Read what is there, raise and deliver alerts, save the state, and exit.
+    #[arg(long)]
+    pub once: bool,
+
+    /// Send one test alert through every configured sink, report each result, and exit.
+    #[arg(long)]
+    pub test_alert: bool,
+
+    /// Events on stdout: table (nothing; alerts go to stderr) or json (one JSON object per line:
+    /// ingest, alert and delivery events, for scripts).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

@@ -4,6 +4,7 @@
 //! columns, `engine` holds the polars queries, `report` runs them into a plain model, and `render`
 //! prints that model. `cmd` wires one subcommand each.
 
+pub mod alert;
 pub mod budget;
 pub mod cli;
 pub mod cmd;
@@ -13,3 +14,4 @@ pub mod ingest;
 pub mod normalize;
 pub mod render;
 pub mod report;
+pub mod watch;

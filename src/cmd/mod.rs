@@ -6,6 +6,7 @@ pub mod check;
 pub mod dashboard;
 pub mod pricing;
 pub mod progress;
+pub mod watch;
 
 use crate::cli::{Cli, Command};
 use anyhow::Result;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Budget(crate::cli::BudgetCommand::Status(b)) => budget::run(b),
         Command::Check(c) => check::run(c),
         Command::Dashboard(d) => dashboard::run(d),
+        Command::Watch(w) => watch::run(w),
     }
 }
 

@@ -49,7 +49,7 @@ fn default_warn() -> Vec<f64> {
     vec![0.8]
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsSection {
     pub expensive_call_usd: Option<f64>,
@@ -59,20 +59,20 @@ pub struct AlertsSection {
     pub webhook: Option<WebhookSink>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpikeRule {
     pub factor: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorRule {
     pub max_rate: f64,
     pub over_calls: u32,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailSink {
     pub host: String,
@@ -85,7 +85,7 @@ pub struct EmailSink {
     pub timeout_s: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSink {
     pub url: String,

@@ -26,6 +26,8 @@ pub struct Settings {
     /// Configured budgets, then `--budget` ones.
     pub budgets: Vec<Budget>,
     pub config_path: Option<std::path::PathBuf>,
+    /// `[alerts]` of the config, for `watch`.
+    pub alerts: Option<file::AlertsSection>,
 }
 
 pub fn resolve_tz(flag: Option<&str>) -> Result<Tz> {
@@ -162,6 +164,7 @@ impl Settings {
             filter_labels: labels,
             strict: a.strict,
             budgets,
+            alerts: config.as_ref().and_then(|c| c.file.alerts.clone()),
             config_path: config.map(|c| c.path),
         })
     }

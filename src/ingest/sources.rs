@@ -58,7 +58,7 @@ impl Source {
 }
 
 /// Log files inside a directory: JSON lines files, plain or gzipped.
-fn is_log_file(p: &Path) -> bool {
+pub fn is_log_file(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let name = name.strip_suffix(".gz").unwrap_or(name);
     [".jsonl", ".ndjson", ".json"]

@@ -1,0 +1,585 @@
+//! Black-box tests of `llmlog watch` against real files written by another thread, a real SMTP
+//! server (aiosmtpd, installed by `make test`) and a real HTTP server on 127.0.0.1.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A running `llmlog watch --format json`, its events collected as they arrive.
+struct Watch {
+    child: Child,
+    events: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Watch {
+    fn start(args: &[&str]) -> Watch {
+        let mut full = vec![
+            "watch",
+            "--format",
+            "json",
+            "--poll",
+            "--interval",
+            "0.1",
+            "--tz",
+            "UTC",
+        ];
+        full.extend_from_slice(args);
+        let mut child = llmlog()
+            .args(&full)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let ev = events.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    ev.lock().unwrap().push(v);
+                }
+            }
+        });
+        Watch { child, events }
+    }
+
+    fn calls(&self) -> u64 {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|e| e["event"] == "ingest")
+            .map_or(0, |e| e["calls"].as_u64().unwrap())
+    }
+
+    fn alerts(&self) -> Vec<Value> {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"] == "alert")
+            .map(|e| e["alert"].clone())
+            .collect()
+    }
+
+    fn wait_calls(&self, n: u64, secs: u64) {
+        let end = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < end {
+            if self.calls() == n {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("expected {n} calls, watch counted {}", self.calls());
+    }
+
+    fn kill9(mut self) {
+        let _ = self.child.kill(); // SIGKILL on Unix
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn now_ts() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+fn call(cost: f64, i: usize) -> String {
+    format!("{{\"timestamp\": \"{}\", \"model\": \"gpt-4o\", \"user_id\": \"u{}\", \"cost\": {cost}, \"latency\": 1.0}}\n", now_ts(), i % 3)
+}
+
+fn append(path: &Path, text: &str) {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+fn state_calls(state: &Path) -> u64 {
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(state.join("watch-state.json")).unwrap()).unwrap();
+    v["totals"]["calls"].as_u64().unwrap()
+}
+
+fn dirs() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let logs = t.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let state = t.path().join("state");
+    (t, logs, state)
+}
+
+#[test]
+fn appended_lines_are_counted_as_they_arrive() {
+    let (_t, logs, state) = dirs();
+    let f = logs.join("app.jsonl");
+    append(&f, &(0..3).map(|i| call(0.1, i)).collect::<String>());
+    let w = Watch::start(&[logs.to_str().unwrap(), "--state", state.to_str().unwrap()]);
+    w.wait_calls(3, 10);
+    let f2 = f.clone();
+    std::thread::spawn(move || {
+        for i in 0..5 {
+            append(&f2, &call(0.1, i));
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    })
+    .join()
+    .unwrap();
+    w.wait_calls(8, 10);
+    // A file created later in the watched directory is picked up too.
+    append(&logs.join("new.jsonl"), &call(0.1, 0));
+    w.wait_calls(9, 10);
+}
+
+#[test]
+fn a_half_written_line_waits_for_its_newline() {
+    let (_t, logs, state) = dirs();
+    let f = logs.join("app.jsonl");
+    append(&f, &call(0.1, 0));
+    let w = Watch::start(&[logs.to_str().unwrap(), "--state", state.to_str().unwrap()]);
+    w.wait_calls(1, 10);
+    let line = call(0.1, 1);
+    let (a, b) = line.split_at(line.len() / 2);
+    append(&f, a);
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(w.calls(), 1, "half a line is not a call");
+    append(&f, b);
+    w.wait_calls(2, 10);
+    let skipped = w
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["event"] == "ingest")
+        .unwrap()["skipped"]
+        .clone();
+    assert_eq!(skipped, 0, "and never a skipped line");
+}
+
+#[test]
+fn rename_rotation_with_writes_during_rotation() {
+    let (_t, logs, state) = dirs();
+    let f = logs.join("app.jsonl");
+    append(&f, "");
+    let w = Watch::start(&[logs.to_str().unwrap(), "--state", state.to_str().unwrap()]);
+    let writer = {
+        let (f, logs) = (f.clone(), logs.clone());
+        std::thread::spawn(move || {
+            let mut old = std::fs::OpenOptions::new().append(true).open(&f).unwrap();
+            for i in 0..100 {
+                old.write_all(call(0.01, i).as_bytes()).unwrap();
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            // logrotate's default: rename, then the app writes a little more to its open handle
+            // before it reopens the path.
+            std::fs::rename(&f, logs.join("app.jsonl.1")).unwrap();
+            for i in 0..20 {
+                old.write_all(call(0.01, i).as_bytes()).unwrap();
+            }
+            let mut new = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&f)
+                .unwrap();
+            for i in 0..80 {
+                new.write_all(call(0.01, i).as_bytes()).unwrap();
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    writer.join().unwrap();
+    w.wait_calls(200, 15);
+}
+
+#[test]
+fn copytruncate_is_detected_and_the_file_reread() {
+    let (_t, logs, state) = dirs();
+    let f = logs.join("app.jsonl");
+    append(&f, &(0..50).map(|i| call(0.01, i)).collect::<String>());
+    let w = Watch::start(&[logs.to_str().unwrap(), "--state", state.to_str().unwrap()]);
+    w.wait_calls(50, 10);
+    std::fs::copy(&f, logs.join("app.jsonl.1")).unwrap(); // not *.jsonl: not watched
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    append(&f, &(0..20).map(|i| call(0.01, i)).collect::<String>());
+    w.wait_calls(70, 10);
+}
+
+#[test]
+fn kill_9_at_random_moments_counts_every_call_once() {
+    let (_t, logs, state) = dirs();
+    let f = logs.join("app.jsonl");
+    append(&f, "");
+    const LINES: usize = 1500;
+    let writer = {
+        let f = f.clone();
+        std::thread::spawn(move || {
+            let mut h = std::fs::OpenOptions::new().append(true).open(&f).unwrap();
+            for i in 0..LINES {
+                h.write_all(call(0.001, i).as_bytes()).unwrap();
+                if i % 10 == 0 {
+                    std::thread::sleep(Duration::from_millis(3));
+                }
+            }
+        })
+    };
+    // A deterministic sequence of "random" lifetimes between 30 and 400 ms.
+    let mut seed: u64 = 0x2545F4914F6CDD1D;
+    let mut kills = 0;
+    while !writer.is_finished() || kills < 3 {
+        let w = Watch::start(&[logs.to_str().unwrap(), "--state", state.to_str().unwrap()]);
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_millis(30 + seed % 370));
+        w.kill9();
+        kills += 1;
+    }
+    writer.join().unwrap();
+    let w = Watch::start(&[logs.to_str().unwrap(), "--state", state.to_str().unwrap()]);
+    let end = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < end
+        && state.join("watch-state.json").exists()
+        && state_calls(&state) < LINES as u64
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    drop(w);
+    assert_eq!(
+        state_calls(&state),
+        LINES as u64,
+        "after {kills} kill -9s, every line counted exactly once"
+    );
+}
+
+fn write_config(dir: &Path, extra: &str) -> PathBuf {
+    let p = dir.join("llmlog.toml");
+    std::fs::write(
+        &p,
+        format!("timezone = \"UTC\"\n\n[[budget]]\nname = \"daily cap\"\nperiod = \"daily\"\nlimit_usd = 10\nwarn_at = [0.8]\n\n{extra}"),
+    )
+    .unwrap();
+    p
+}
+
+#[test]
+fn an_alert_fires_once_per_threshold_and_not_again_after_a_restart() {
+    let (t, logs, state) = dirs();
+    let cfg = write_config(t.path(), "");
+    let f = logs.join("app.jsonl");
+    let args = [
+        logs.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ];
+    append(&f, &call(5.0, 0));
+    let w = Watch::start(&args);
+    w.wait_calls(1, 10);
+    assert!(w.alerts().is_empty(), "50% of the limit: quiet");
+    append(&f, &call(3.5, 1)); // $8.50: 85%
+    w.wait_calls(2, 10);
+    std::thread::sleep(Duration::from_millis(300));
+    let a = w.alerts();
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(a[0]["threshold"], 0.8);
+    append(&f, &call(0.5, 2)); // $9.00: still the 80% band
+    w.wait_calls(3, 10);
+    append(&f, &call(3.0, 3)); // $12.00: over
+    w.wait_calls(4, 10);
+    std::thread::sleep(Duration::from_millis(300));
+    let a = w.alerts();
+    assert_eq!(a.len(), 2, "{a:?}");
+    assert_eq!(a[1]["threshold"], 1.0);
+    w.kill9();
+    // Restarted: nothing new is raised, and more spend in the same window stays quiet.
+    append(&f, &call(1.0, 4));
+    let w = Watch::start(&args);
+    w.wait_calls(5, 10);
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(w.alerts().is_empty(), "no alert twice: {:?}", w.alerts());
+}
+
+fn python() -> String {
+    std::env::var("LLMLOG_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real SMTP server (aiosmtpd) on 127.0.0.1 that stores what it receives in a Maildir.
+struct Smtp {
+    child: Child,
+    maildir: PathBuf,
+    port: u16,
+}
+
+impl Smtp {
+    fn start(dir: &Path) -> Smtp {
+        let maildir = dir.join("maildir");
+        let port = free_port();
+        let child = std::process::Command::new(python())
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python with aiosmtpd: run `make test`, which installs it");
+        let end = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < end,
+                "aiosmtpd did not start: run `make test`, which installs it into target/pyenv"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Smtp {
+            child,
+            maildir,
+            port,
+        }
+    }
+
+    fn messages(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            if let Ok(rd) = std::fs::read_dir(self.maildir.join(sub)) {
+                for e in rd.flatten() {
+                    out.push(std::fs::read_to_string(e.path()).unwrap());
+                }
+            }
+        }
+        out.sort_by_key(|m| m.contains("100%"));
+        out
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn email_alerts_reach_a_real_smtp_server_once_per_threshold() {
+    let (t, logs, state) = dirs();
+    let smtp = Smtp::start(t.path());
+    let cfg = write_config(
+        t.path(),
+        &format!(
+            "[alerts.email]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"llmlog@example.com\"\nto = [\"oncall@example.com\", \"finance@example.com\"]\ntimeout_s = 5\n",
+            smtp.port
+        ),
+    );
+    let f = logs.join("app.jsonl");
+    let once = |expect: i32| {
+        let out = run(&[
+            "watch",
+            "--once",
+            "--poll",
+            "--tz",
+            "UTC",
+            logs.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(expect),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    append(&f, &call(9.0, 0));
+    once(0);
+    append(&f, &call(3.0, 1));
+    once(0);
+    once(0);
+    let end = Instant::now() + Duration::from_secs(10);
+    while smtp.messages().len() < 2 && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let msgs = smtp.messages();
+    assert_eq!(msgs.len(), 2, "one email per threshold: {msgs:?}");
+    let (warn, over) = (&msgs[0], &msgs[1]);
+    for m in &msgs {
+        assert!(
+            m.contains("X-RcptTo: oncall@example.com, finance@example.com"),
+            "{m}"
+        );
+        assert!(m.contains("From: llmlog@example.com"), "{m}");
+    }
+    assert!(
+        warn.contains("Subject: [llmlog] Budget 'daily cap' has reached 80% of $10.00"),
+        "{warn}"
+    );
+    assert!(
+        warn.contains("$9.00 spent of the $10.00 daily budget 'daily cap'"),
+        "{warn}"
+    );
+    assert!(
+        over.contains("Subject: [llmlog] Budget 'daily cap' is over 100% of $10.00"),
+        "{over}"
+    );
+    assert!(over.contains("$12.00 spent"), "{over}");
+}
+
+/// A real HTTP server on 127.0.0.1 that fails the first `fail_first` requests with 500.
+fn http_server(fail_first: usize) -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut s) = stream else { continue };
+            let mut reader = BufReader::new(s.try_clone().unwrap());
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).unwrap();
+            seen.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&body).into_owned());
+            let status = if n < fail_first {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            let _ = s.write_all(
+                format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+        }
+    });
+    (port, bodies)
+}
+
+#[test]
+fn webhook_that_fails_first_gets_the_alert_on_retry() {
+    let (t, logs, state) = dirs();
+    let (port, bodies) = http_server(1);
+    let cfg = write_config(
+        t.path(),
+        &format!("[alerts.webhook]\nurl = \"http://127.0.0.1:{port}/hook\"\nformat = \"json\"\n"),
+    );
+    append(&logs.join("app.jsonl"), &call(12.0, 0));
+    let out = run(&[
+        "watch",
+        "--once",
+        "--poll",
+        "--tz",
+        "UTC",
+        logs.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bodies = bodies.lock().unwrap().clone();
+    assert_eq!(
+        bodies.len(),
+        2,
+        "a failed attempt, then the retry: {bodies:?}"
+    );
+    let first: Value = serde_json::from_str(&bodies[0]).unwrap();
+    let second: Value = serde_json::from_str(&bodies[1]).unwrap();
+    assert_eq!(first, second, "the same alert, retried");
+    assert_eq!(second["kind"], "budget");
+    assert_eq!(second["threshold"], 1.0);
+    assert_eq!(second["budget"], "daily cap");
+    let st: Value =
+        serde_json::from_slice(&std::fs::read(state.join("watch-state.json")).unwrap()).unwrap();
+    assert_eq!(st["alerts"][0]["delivered"]["webhook"], true);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("alert sink webhook failed (attempt 1"));
+}
+
+#[test]
+fn slack_format_and_test_alert() {
+    let (t, _logs, _state) = dirs();
+    let (port, bodies) = http_server(0);
+    let cfg = write_config(
+        t.path(),
+        &format!("[alerts.webhook]\nurl = \"http://127.0.0.1:{port}/slack\"\nformat = \"slack\"\n"),
+    );
+    let out = run(&["watch", "--test-alert", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("webhook: sent"));
+    let b: Value = serde_json::from_str(&bodies.lock().unwrap()[0]).unwrap();
+    assert!(
+        b["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("*Test alert from llmlog watch*"),
+        "{b}"
+    );
+    // A sink that cannot be reached is reported, with exit status 2.
+    let dead = free_port();
+    let cfg = write_config(
+        t.path(),
+        &format!("[alerts.webhook]\nurl = \"http://127.0.0.1:{dead}/\"\n"),
+    );
+    let out = run(&["watch", "--test-alert", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("webhook: FAILED"));
+}
