@@ -19,9 +19,11 @@ $(PYENV)/.installed:
 	$(PYENV)/bin/python -m pip install --quiet --disable-pip-version-check aiosmtpd
 	touch $@
 
-## 1 GB benchmark against polars, DuckDB and pandas (release build; peers installed in target/bench/venv).
+## 1 GB benchmark against polars, DuckDB and pandas (release build; peers installed in
+## target/bench/venv), then watch's alert latency, throughput, idle CPU and memory.
 bench: release
 	python3 tests/bench/bench.py
+	python3 tests/bench/watch_bench.py
 
 build:
 	$(CARGO) build

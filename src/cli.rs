@@ -302,6 +302,11 @@ pub struct WatchArgs {
     #[arg(long)]
     pub test_alert: bool,
 
+    /// A refreshing view on the terminal: each budget's use, today's cost, the last alerts.
+    /// Only drawn when stdout is a terminal.
+    #[arg(long, conflicts_with = "format")]
+    pub live: bool,
+
     /// Events on stdout: table (nothing; alerts go to stderr) or json (one JSON object per line:
     /// ingest, alert and delivery events, for scripts).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]

@@ -18,17 +18,15 @@ struct Watch {
 }
 
 impl Watch {
+    /// Polling every 0.1 s: deterministic timing for the tests of what is read.
     fn start(args: &[&str]) -> Watch {
-        let mut full = vec![
-            "watch",
-            "--format",
-            "json",
-            "--poll",
-            "--interval",
-            "0.1",
-            "--tz",
-            "UTC",
-        ];
+        let mut full = vec!["--poll", "--interval", "0.1"];
+        full.extend_from_slice(args);
+        Watch::start_raw(&full)
+    }
+
+    fn start_raw(args: &[&str]) -> Watch {
+        let mut full = vec!["watch", "--format", "json", "--tz", "UTC"];
         full.extend_from_slice(args);
         let mut child = llmlog()
             .args(&full)
@@ -146,6 +144,30 @@ fn appended_lines_are_counted_as_they_arrive() {
     // A file created later in the watched directory is picked up too.
     append(&logs.join("new.jsonl"), &call(0.1, 0));
     w.wait_calls(9, 10);
+}
+
+#[test]
+fn notifications_wake_it_long_before_the_timer() {
+    let (_t, logs, state) = dirs();
+    let f = logs.join("app.jsonl");
+    append(&f, &call(0.1, 0));
+    // The timer alone would rescan every 30 s; the directory notification must wake it.
+    let w = Watch::start_raw(&[
+        logs.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+        "--interval",
+        "30",
+    ]);
+    w.wait_calls(1, 5);
+    let t = Instant::now();
+    append(&f, &call(0.1, 1));
+    w.wait_calls(2, 5);
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        t.elapsed()
+    );
 }
 
 #[test]

@@ -28,7 +28,7 @@ pub fn run(a: BudgetStatusArgs) -> Result<ExitCode> {
         Format::Json
     });
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let sections = render::sections::budgets(&budgets, &trend);
+    let sections = render::sections::budgets(&budgets, Some(&trend));
     match format {
         Format::Json => {
             let doc = serde_json::json!({ "budgets": budgets, "trend": trend });

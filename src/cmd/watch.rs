@@ -169,6 +169,10 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
         reprice: false,
     };
     let mut zone = Zone::new(settings.tz);
+    let live = a.live && std::io::stdout().is_terminal();
+    if a.live && !live {
+        eprintln!("llmlog: note: --live draws only when stdout is a terminal");
+    }
     let recent_cap = cfg
         .errors
         .as_ref()
@@ -335,6 +339,9 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
         if changed {
             state::save(&dir, &st)?;
         }
+        if live {
+            draw_live(&st, &settings, now_ms, now_day)?;
+        }
         if a.once {
             let left = undelivered(&st);
             if left > 0 {
@@ -349,6 +356,70 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
             while wake_rx.try_recv().is_ok() {}
         }
     }
+}
+
+/// The --live screen: clear, then budgets, today's spend and the latest alerts.
+fn draw_live(st: &State, settings: &Settings, now_ms: i64, now_day: i32) -> Result<()> {
+    use crate::render::format::{count, money};
+    let mut out = std::io::stdout().lock();
+    write!(out, "\x1b[H\x1b[2J")?;
+    let today: f64 = st
+        .totals
+        .minutes
+        .range((now_ms.div_euclid(60_000) - 24 * 60)..)
+        .map(|(_, c)| c)
+        .sum();
+    writeln!(
+        out,
+        "llmlog watch — {} calls, {} in all, {} in the last 24 h, {} skipped lines   ({})\n",
+        count(st.totals.calls),
+        money(st.totals.cost_usd),
+        money(today),
+        count(st.totals.skipped),
+        format_local(now_ms, settings.tz)
+    )?;
+    let reports: Vec<_> = settings
+        .budgets
+        .iter()
+        .map(|b| {
+            crate::budget::evaluate(b, &st.totals.budget_usage(b), now_ms, now_day, settings.tz)
+        })
+        .collect();
+    let table = crate::render::table::Table {
+        color: true,
+        width: None,
+    };
+    for s in crate::render::sections::budgets(&reports, None)
+        .iter()
+        .take(1)
+    {
+        table.section(s, &mut out)?;
+    }
+    writeln!(out, "Latest alerts:")?;
+    for r in st.alerts.iter().rev().take(8) {
+        let sent: Vec<&str> = r
+            .delivered
+            .iter()
+            .filter(|(_, d)| **d)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        writeln!(
+            out,
+            "  {}  {}  (sent: {})",
+            &r.alert.at[..19.min(r.alert.at.len())],
+            r.alert.title,
+            if sent.is_empty() {
+                "pending".into()
+            } else {
+                sent.join(", ")
+            }
+        )?;
+    }
+    if st.alerts.is_empty() {
+        writeln!(out, "  none")?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn undelivered(st: &State) -> usize {

@@ -53,8 +53,9 @@ fn group_thousands(s: &str) -> String {
 pub fn pct(v: Option<f64>) -> String {
     match v {
         None => "–".into(),
-        Some(x) if x >= 1.0 => "100%".into(),
-        Some(x) if x >= 0.9995 => "99.9%".into(),
+        // Exactly 100% reads "100%"; just under it must not round up to look complete.
+        Some(x) if x == 1.0 => "100%".into(),
+        Some(x) if (0.9995..1.0).contains(&x) => "99.9%".into(),
         Some(x) => format!("{:.1}%", x * 100.0),
     }
 }
@@ -97,6 +98,9 @@ mod tests {
         assert_eq!(count(4210331), "4,210,331");
         assert_eq!(count(12), "12");
         assert_eq!(pct(Some(0.985)), "98.5%");
+        assert_eq!(pct(Some(1.15)), "115.0%");
+        assert_eq!(pct(Some(0.99999)), "99.9%");
+        assert_eq!(pct(Some(1.0)), "100%");
         assert_eq!(secs(Some(0.41)), "410ms");
         assert_eq!(secs(Some(2.314)), "2.31s");
     }

@@ -286,7 +286,7 @@ pub fn build(r: &Report) -> Vec<Section> {
             outlier_note,
         ));
     }
-    out.extend(budgets(&r.budgets, &r.trend));
+    out.extend(budgets(&r.budgets, Some(&r.trend)));
     let sk = &r.skipped;
     if sk.lines > 0 || sk.duplicates > 0 {
         let mut rows: Vec<Vec<String>> = sk
@@ -323,7 +323,7 @@ pub fn build(r: &Report) -> Vec<Section> {
 }
 
 /// Budget sections: one table of every budget, then the details worth reading.
-pub fn budgets(list: &[BudgetReport], trend: &Trend) -> Vec<Section> {
+pub fn budgets(list: &[BudgetReport], trend: Option<&Trend>) -> Vec<Section> {
     if list.is_empty() {
         return Vec::new();
     }
@@ -411,7 +411,7 @@ fn period_unit(period: &str) -> &str {
     }
 }
 
-fn budget_notes(list: &[BudgetReport], trend: &Trend) -> String {
+fn budget_notes(list: &[BudgetReport], trend: Option<&Trend>) -> String {
     let mut lines = Vec::new();
     for b in list {
         let mut line = format!("{} ({}):", b.name, b.scope);
@@ -451,6 +451,9 @@ fn budget_notes(list: &[BudgetReport], trend: &Trend) -> String {
             ));
         }
     }
+    let Some(trend) = trend else {
+        return lines.join("\n");
+    };
     let change = trend
         .change
         .map(|c| format!("{:+.0}%", c * 100.0))
