@@ -307,8 +307,14 @@ pub struct WatchArgs {
     #[arg(long, conflicts_with = "format")]
     pub live: bool,
 
-    /// Events on stdout: table (nothing; alerts go to stderr) or json (one JSON object per line:
+    /// Events on stdout: text (nothing; alerts go to stderr) or json (one JSON object per line:
     /// ingest, alert and delivery events, for scripts).
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, short = 'f', value_enum, default_value_t = WatchFormat::Text)]
+    pub format: WatchFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    Text,
+    Json,
 }

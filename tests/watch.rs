@@ -605,3 +605,68 @@ fn slack_format_and_test_alert() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("webhook: FAILED"));
 }
+
+#[test]
+fn spike_error_rate_and_expensive_call_rules() {
+    let (t, logs, state) = dirs();
+    let p = t.path().join("llmlog.toml");
+    std::fs::write(
+        &p,
+        "timezone = \"UTC\"\n[alerts]\nexpensive_call_usd = 2.0\n[alerts.spike]\nfactor = 3.0\n[alerts.errors]\nmax_rate = 0.2\nover_calls = 10\n",
+    )
+    .unwrap();
+    // $1 an hour for the 24 hours before the last one, then $10 in the last hour: 10× the average.
+    let now = chrono::Utc::now();
+    let mut text = String::new();
+    for h in 2..=25 {
+        let ts = (now - chrono::Duration::hours(h)).format("%Y-%m-%dT%H:%M:%SZ");
+        text.push_str(&format!("{{\"timestamp\": \"{ts}\", \"cost\": 1.0}}\n"));
+    }
+    for i in 0..5 {
+        let ts = (now - chrono::Duration::minutes(10 + i)).format("%Y-%m-%dT%H:%M:%SZ");
+        // The last ten calls: three failed (30% > 20%); one cost $2.50 (> $2).
+        text.push_str(&format!(
+            "{{\"timestamp\": \"{ts}\", \"cost\": {}, \"status\": \"success\"}}\n",
+            if i == 0 { 2.5 } else { 1.875 }
+        ));
+    }
+    for i in 0..5 {
+        let ts = (now - chrono::Duration::minutes(5 + i)).format("%Y-%m-%dT%H:%M:%SZ");
+        let status = if i < 3 { "error" } else { "success" };
+        text.push_str(&format!(
+            "{{\"timestamp\": \"{ts}\", \"status\": \"{status}\"}}\n"
+        ));
+    }
+    append(&logs.join("app.jsonl"), &text);
+    let out = run(&[
+        "watch",
+        "--once",
+        "--poll",
+        "--format",
+        "json",
+        logs.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+        "--config",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kinds: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["event"] == "alert")
+        .map(|e| e["alert"]["kind"].as_str().unwrap().to_string())
+        .collect();
+    let mut sorted = kinds.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["error_rate", "expensive_call", "spike"],
+        "{kinds:?}"
+    );
+}

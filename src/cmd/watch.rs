@@ -5,7 +5,7 @@
 use super::{use_color, EXIT_ERROR, EXIT_OK};
 use crate::alert::dispatch::{Dispatcher, Job};
 use crate::alert::{self, Alert, AlertRecord, AlertSink};
-use crate::cli::{ColorChoice, Format, InputArgs, WatchArgs};
+use crate::cli::{ColorChoice, InputArgs, WatchArgs, WatchFormat};
 use crate::config::file::AlertsSection;
 use crate::config::Settings;
 use crate::ingest::line::parse_line;
@@ -96,7 +96,7 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
     let sink_list = sinks(&cfg, color)?;
     let sink_names: Vec<String> = sink_list.iter().map(|s| s.name().to_string()).collect();
     let events = Events {
-        json: a.format == Format::Json,
+        json: a.format == WatchFormat::Json,
     };
 
     if a.test_alert {
