@@ -346,6 +346,22 @@ fn an_alert_fires_once_per_threshold_and_not_again_after_a_restart() {
     assert!(w.alerts().is_empty(), "no alert twice: {:?}", w.alerts());
 }
 
+/// `watch --once`: catch up, raise and deliver alerts, save the state, exit.
+fn watch_once(logs: &Path, state: &Path, cfg: &Path) -> std::process::Output {
+    run(&[
+        "watch",
+        "--once",
+        "--poll",
+        "--tz",
+        "UTC",
+        logs.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ])
+}
+
 fn python() -> String {
     std::env::var("LLMLOG_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
 }
@@ -433,18 +449,7 @@ fn email_alerts_reach_a_real_smtp_server_once_per_threshold() {
     );
     let f = logs.join("app.jsonl");
     let once = |expect: i32| {
-        let out = run(&[
-            "watch",
-            "--once",
-            "--poll",
-            "--tz",
-            "UTC",
-            logs.to_str().unwrap(),
-            "--state",
-            state.to_str().unwrap(),
-            "--config",
-            cfg.to_str().unwrap(),
-        ]);
+        let out = watch_once(&logs, &state, &cfg);
         assert_eq!(
             out.status.code(),
             Some(expect),
@@ -535,18 +540,7 @@ fn webhook_that_fails_first_gets_the_alert_on_retry() {
         &format!("[alerts.webhook]\nurl = \"http://127.0.0.1:{port}/hook\"\nformat = \"json\"\n"),
     );
     append(&logs.join("app.jsonl"), &call(12.0, 0));
-    let out = run(&[
-        "watch",
-        "--once",
-        "--poll",
-        "--tz",
-        "UTC",
-        logs.to_str().unwrap(),
-        "--state",
-        state.to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-    ]);
+    let out = watch_once(&logs, &state, &cfg);
     assert_eq!(
         out.status.code(),
         Some(0),

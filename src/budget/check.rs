@@ -1,5 +1,6 @@
 //! `llmlog check` rules: run-level limits for a CI evaluation run, and budgets at a chosen level.
 
+use super::rule::period_unit;
 use super::{BudgetReport, Status};
 use serde::Serialize;
 
@@ -110,15 +111,6 @@ pub fn check_limits(l: &Limits, f: &RunFigures) -> Vec<RuleResult> {
     out
 }
 
-fn period_unit(period: &str) -> &str {
-    match period {
-        "daily" => "day",
-        "weekly" => "week",
-        "monthly" => "month",
-        "yearly" => "year",
-        other => other,
-    }
-}
 
 /// A budget fails the check when its status reaches `fail_on` (over by default).
 pub fn check_budget(b: &BudgetReport, fail_on: Status) -> RuleResult {

@@ -34,6 +34,17 @@ impl Period {
     }
 }
 
+/// "day" for "daily" and so on, for "$50 a day".
+pub fn period_unit(period: &str) -> &str {
+    match period {
+        "daily" => "day",
+        "weekly" => "week",
+        "monthly" => "month",
+        "yearly" => "year",
+        other => other,
+    }
+}
+
 /// A spending limit over calendar windows, optionally scoped and optionally per distinct value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Budget {

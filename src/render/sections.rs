@@ -2,6 +2,7 @@
 //! so both always show the same things.
 
 use super::format::{bar, count, ellipsize, money, opt_money, pct, secs};
+use crate::budget::rule::period_unit;
 use crate::budget::{BudgetReport, Trend};
 use crate::report::{CallRow, Report, Row};
 
@@ -401,15 +402,6 @@ pub fn budgets(list: &[BudgetReport], trend: Option<&Trend>) -> Vec<Section> {
     out
 }
 
-fn period_unit(period: &str) -> &str {
-    match period {
-        "daily" => "day",
-        "weekly" => "week",
-        "monthly" => "month",
-        "yearly" => "year",
-        other => other,
-    }
-}
 
 fn budget_notes(list: &[BudgetReport], trend: Option<&Trend>) -> String {
     let mut lines = Vec::new();
