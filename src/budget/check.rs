@@ -111,7 +111,6 @@ pub fn check_limits(l: &Limits, f: &RunFigures) -> Vec<RuleResult> {
     out
 }
 
-
 /// A budget fails the check when its status reaches `fail_on` (over by default).
 pub fn check_budget(b: &BudgetReport, fail_on: Status) -> RuleResult {
     let who = b

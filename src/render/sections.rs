@@ -402,7 +402,6 @@ pub fn budgets(list: &[BudgetReport], trend: Option<&Trend>) -> Vec<Section> {
     out
 }
 
-
 fn budget_notes(list: &[BudgetReport], trend: Option<&Trend>) -> String {
     let mut lines = Vec::new();
     for b in list {
