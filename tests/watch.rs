@@ -171,6 +171,35 @@ fn notifications_wake_it_long_before_the_timer() {
 }
 
 #[test]
+fn a_request_logged_twice_counts_once_even_across_a_restart() {
+    let (_t, logs, state) = dirs();
+    let f = logs.join("app.jsonl");
+    let line = |id: &str| {
+        format!(
+            "{{\"timestamp\": \"{}\", \"request_id\": \"{id}\", \"cost\": 1}}\n",
+            now_ts()
+        )
+    };
+    append(&f, &(line("r1") + &line("r2") + &line("r1")));
+    let w = Watch::start(&[logs.to_str().unwrap(), "--state", state.to_str().unwrap()]);
+    w.wait_calls(2, 10);
+    w.kill9();
+    append(&f, &(line("r2") + &line("r3")));
+    let w = Watch::start(&[logs.to_str().unwrap(), "--state", state.to_str().unwrap()]);
+    w.wait_calls(3, 10);
+    let last = w
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|e| e["event"] == "ingest")
+        .unwrap()
+        .clone();
+    assert_eq!(last["duplicates"], 2);
+}
+
+#[test]
 fn a_half_written_line_waits_for_its_newline() {
     let (_t, logs, state) = dirs();
     let f = logs.join("app.jsonl");

@@ -209,6 +209,7 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
                     }
                 };
                 match outcome {
+                    Outcome::Call(rec) if rec.dedupe_key.as_deref().is_some_and(|k| totals.seen_before(k)) => {}
                     Outcome::Call(rec) => {
                         let (day, _) = zone.local_day_hour(rec.ts_ms);
                         totals.add(&rec, day, &settings.budgets, recent_cap);
@@ -287,6 +288,7 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
                 "new_calls": new_calls,
                 "calls": st.totals.calls,
                 "skipped": st.totals.skipped,
+                "duplicates": st.totals.duplicates,
                 "cost_usd": st.totals.cost_usd,
             }));
         }

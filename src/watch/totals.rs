@@ -5,7 +5,7 @@ use crate::budget::{Budget, DayCost};
 use crate::engine::filter::glob_match;
 use crate::normalize::record::CallRecord;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 /// Days of budget history kept: enough for a yearly budget's window and its predecessor.
 const KEEP_DAYS: i32 = 800;
@@ -24,7 +24,19 @@ pub struct Totals {
     pub minutes: BTreeMap<i64, f64>,
     /// The latest outcomes, true for an error, for the error-rate rule.
     pub recent: VecDeque<bool>,
+    /// Calls dropped because their request id was seen just before (a logger that retried).
+    #[serde(default)]
+    pub duplicates: u64,
+    /// Hashes of the latest request ids, oldest first, for deduplication across restarts.
+    #[serde(default)]
+    pub recent_ids: VecDeque<u64>,
+    #[serde(skip)]
+    id_set: HashSet<u64>,
 }
+
+/// How many recent request ids are remembered: duplicates come from retrying loggers and sit
+/// close together; a bound keeps memory and the state file small.
+const RECENT_IDS: usize = 10_000;
 
 /// The value of a budget's field on a call, as scopes and `per` see it.
 fn field<'r>(r: &'r CallRecord<'_>, name: &str) -> Option<&'r str> {
@@ -49,6 +61,28 @@ pub fn in_scope(b: &Budget, r: &CallRecord<'_>) -> bool {
 }
 
 impl Totals {
+    /// True when this request id was among the latest ones seen (the call is then not counted);
+    /// otherwise remembers it.
+    pub fn seen_before(&mut self, key: &str) -> bool {
+        if self.id_set.len() != self.recent_ids.len() {
+            self.id_set = self.recent_ids.iter().copied().collect(); // rebuilt after a restart
+        }
+        // FNV, not std's hasher: these hashes are saved, and must mean the same after an upgrade.
+        let id = super::tail::fnv1a(key.as_bytes());
+        if self.id_set.contains(&id) {
+            self.duplicates += 1;
+            return true;
+        }
+        self.id_set.insert(id);
+        self.recent_ids.push_back(id);
+        if self.recent_ids.len() > RECENT_IDS {
+            if let Some(old) = self.recent_ids.pop_front() {
+                self.id_set.remove(&old);
+            }
+        }
+        false
+    }
+
     pub fn add(&mut self, r: &CallRecord<'_>, day: i32, budgets: &[Budget], recent_cap: usize) {
         let cost = r.cost_usd.unwrap_or(0.0);
         self.calls += 1;
