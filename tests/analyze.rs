@@ -414,6 +414,24 @@ fn group_by_several_fields() {
     approx(&row(rows, "alice / gpt-4o")["cost_usd"], 0.0045);
     assert_eq!(row(rows, "bob / (none)")["calls"], 1);
     assert_eq!(rows.as_array().unwrap().len(), 6);
+    assert_eq!(
+        row(rows, "alice / gpt-4o")["keys"],
+        serde_json::json!(["alice", "gpt-4o"])
+    );
+    // CSV gives each field its own column.
+    let out = run(&[
+        "analyze",
+        &fixture("basic.jsonl"),
+        "--tz",
+        "UTC",
+        "--by",
+        "user,model",
+        "--format",
+        "csv",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("user,model,calls,cost_usd,"), "{text}");
+    assert!(text.contains("\ncarol,claude-sonnet-4-5,1,0.05,"), "{text}");
 }
 
 #[test]

@@ -35,13 +35,20 @@ fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-fn write_rows(out: &mut dyn Write, key_name: &str, rows: &[Row]) -> Result<()> {
-    writeln!(out, "{},calls,cost_usd,share,avg_cost_usd,input_tokens,output_tokens,cached_tokens,success_rate,errors,p50_s,p95_s", field(key_name))?;
+/// `key_names`: one column per grouping field, so a spreadsheet can pivot on each.
+fn write_rows(out: &mut dyn Write, key_names: &[&str], rows: &[Row]) -> Result<()> {
+    let header: Vec<String> = key_names.iter().map(|k| field(k)).collect();
+    writeln!(out, "{},calls,cost_usd,share,avg_cost_usd,input_tokens,output_tokens,cached_tokens,success_rate,errors,p50_s,p95_s", header.join(","))?;
     for r in rows {
+        let keys: Vec<String> = if r.keys.is_empty() {
+            vec![field(&r.key)]
+        } else {
+            r.keys.iter().map(|k| field(k)).collect()
+        };
         writeln!(
             out,
             "{},{},{},{},{},{},{},{},{},{},{},{}",
-            field(&r.key),
+            keys.join(","),
             r.calls,
             r.cost_usd,
             r.share,
@@ -84,15 +91,18 @@ fn write_calls(out: &mut dyn Write, calls: &[CallRow]) -> Result<()> {
 impl Render for Csv {
     fn render(&self, r: &Report, out: &mut dyn Write) -> Result<()> {
         match self.table.as_str() {
-            "model" => write_rows(out, "model", &r.by_model),
-            "type" => write_rows(out, "type", &r.by_type),
-            "provider" => write_rows(out, "provider", &r.by_provider),
-            "project" => write_rows(out, "project", &r.by_project),
-            "user" => write_rows(out, "user", &r.by_user),
-            "day" => write_rows(out, "day", &r.by_day),
-            "hour" => write_rows(out, "hour", &r.by_hour),
+            "model" => write_rows(out, &["model"], &r.by_model),
+            "type" => write_rows(out, &["type"], &r.by_type),
+            "provider" => write_rows(out, &["provider"], &r.by_provider),
+            "project" => write_rows(out, &["project"], &r.by_project),
+            "user" => write_rows(out, &["user"], &r.by_user),
+            "day" => write_rows(out, &["day"], &r.by_day),
+            "hour" => write_rows(out, &["hour"], &r.by_hour),
             "by" => match &r.by {
-                Some(g) => write_rows(out, &g.fields.join("/"), &g.rows),
+                Some(g) => {
+                    let names: Vec<&str> = g.fields.iter().map(String::as_str).collect();
+                    write_rows(out, &names, &g.rows)
+                }
                 None => bail!("--table by needs --by FIELDS"),
             },
             "top_calls" => write_calls(out, &r.top_calls),

@@ -112,6 +112,9 @@ pub struct KeyCount {
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     pub key: String,
+    /// With several --by fields: each field's value (`key` joins them with " / ").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
     pub calls: u64,
     pub cost_usd: f64,
     /// This row's share of the total cost (0..1).
@@ -568,6 +571,7 @@ fn all_hours(rows: Vec<Row>) -> Vec<Row> {
             let key = format!("{h:02}");
             rows.iter().find(|r| r.key == key).cloned().unwrap_or(Row {
                 key,
+                keys: Vec::new(),
                 calls: 0,
                 cost_usd: 0.0,
                 share: 0.0,
@@ -598,16 +602,17 @@ fn rows_of(df: &DataFrame, keys: &[&str], names: &Names<'_>, total: f64) -> Resu
     let p95 = f64_col(df, "p95")?;
     Ok((0..df.height())
         .map(|i| {
-            let key = keys
+            let parts: Vec<String> = keys
                 .iter()
                 .zip(&key_cols)
                 .map(|(k, col)| names.of(k, col[i]))
-                .collect::<Vec<_>>()
-                .join(" / ");
+                .collect();
+            let key = parts.join(" / ");
             let n = calls[i].unwrap_or(0);
             let cost_i = cost[i].unwrap_or(0.0);
             Row {
                 key,
+                keys: if parts.len() > 1 { parts } else { Vec::new() },
                 calls: n,
                 cost_usd: cost_i,
                 share: if total > 0.0 { cost_i / total } else { 0.0 },
