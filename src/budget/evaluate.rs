@@ -1,8 +1,8 @@
 //! A budget against usage at a moment: the current window's state, past breaches, the trend.
 
-use super::window::{date_of, window_of};
+use super::window::window_of;
 use super::Budget;
-use chrono::TimeZone;
+use crate::normalize::timestamp::{day_to_string, format_local, local_midnight_ms};
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -128,22 +128,6 @@ pub fn trend(day_costs: &[(i32, f64)], now_day: i32) -> Trend {
     }
 }
 
-fn midnight_ms(day: i32, tz: Tz) -> i64 {
-    let naive = date_of(day).and_hms_opt(0, 0, 0).unwrap();
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.timestamp_millis())
-        .unwrap_or_else(|| naive.and_utc().timestamp_millis())
-}
-
-fn fmt_ms(ms: i64, tz: Tz) -> String {
-    crate::normalize::timestamp::format_local(ms, tz)
-}
-
-fn fmt_day(day: i32) -> String {
-    date_of(day).format("%Y-%m-%d").to_string()
-}
-
 const MS_PER_DAY: f64 = 86_400_000.0;
 /// Projections divide by elapsed time; before an hour has passed they would mean nothing.
 const MIN_ELAPSED_MS: f64 = 3_600_000.0;
@@ -159,8 +143,8 @@ fn highest_threshold(share: f64, warn_at: &[f64]) -> Option<f64> {
 /// moment to judge at; `tz` the zone the days are in.
 pub fn evaluate(b: &Budget, usage: &[DayCost], now_ms: i64, now_day: i32, tz: Tz) -> BudgetReport {
     let (ws, we) = window_of(b.period, now_day);
-    let ws_ms = midnight_ms(ws, tz);
-    let we_ms = midnight_ms(we + 1, tz);
+    let ws_ms = local_midnight_ms(ws, tz);
+    let we_ms = local_midnight_ms(we + 1, tz);
     let elapsed_ms = ((now_ms - ws_ms) as f64).max(MIN_ELAPSED_MS);
     let window_ms = (we_ms - ws_ms) as f64;
     let mut notes = Vec::new();
@@ -228,8 +212,8 @@ pub fn evaluate(b: &Budget, usage: &[DayCost], now_ms: i64, now_day: i32, tz: Tz
                 if let Some(t) = highest_threshold(share, &b.warn_at) {
                     over |= t >= 1.0;
                     breaches.push(Breach {
-                        window_start: fmt_day(a),
-                        window_end: fmt_day(z),
+                        window_start: day_to_string(a),
+                        window_end: day_to_string(z),
                         key,
                         spent_usd: spent,
                         share,
@@ -256,7 +240,7 @@ pub fn evaluate(b: &Budget, usage: &[DayCost], now_ms: i64, now_day: i32, tz: Tz
     } else if let Some(last) = usage.iter().map(|u| u.day).max().filter(|l| *l < ws) {
         notes.push(format!(
             "the latest call in scope is on {} — {} days before now; the current window has no calls",
-            fmt_day(last),
+            day_to_string(last),
             now_day - last
         ));
     }
@@ -278,8 +262,8 @@ pub fn evaluate(b: &Budget, usage: &[DayCost], now_ms: i64, now_day: i32, tz: Tz
         per: b.per.clone(),
         limit_usd: b.limit_usd,
         warn_at: b.warn_at.clone(),
-        window_start: fmt_ms(ws_ms, tz),
-        window_end: fmt_ms(we_ms, tz),
+        window_start: format_local(ws_ms, tz),
+        window_end: format_local(we_ms, tz),
         spent_usd: worst.spent_usd,
         share: worst.share,
         remaining_usd: (b.limit_usd - worst.spent_usd).max(0.0),
@@ -326,11 +310,11 @@ fn current_usage(
                 acc += c;
                 acc >= b.limit_usd
             })
-            .map(|(d, _)| fmt_day(*d))
+            .map(|(d, _)| day_to_string(*d))
     } else if spent > 0.0 {
         let rate = spent / elapsed_ms;
         let at = now_ms as f64 + (b.limit_usd - spent) / rate;
-        (at < we_ms as f64).then(|| fmt_ms(at as i64, tz)[..10].to_string())
+        (at < we_ms as f64).then(|| format_local(at as i64, tz)[..10].to_string())
     } else {
         None
     };

@@ -2,19 +2,8 @@
 //! Working in local days makes DST a non-issue: a day is whatever the clock called that day.
 
 use super::Period;
+pub use crate::normalize::timestamp::{date_of, day_of};
 use chrono::{Datelike, NaiveDate};
-
-fn epoch() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()
-}
-
-pub fn date_of(day: i32) -> NaiveDate {
-    epoch() + chrono::Duration::days(day as i64)
-}
-
-pub fn day_of(date: NaiveDate) -> i32 {
-    (date - epoch()).num_days() as i32
-}
 
 /// The first and last local day of the window of `period` that contains `day`.
 /// Weeks start on Monday.

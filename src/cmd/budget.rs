@@ -47,9 +47,9 @@ pub fn run(a: BudgetStatusArgs) -> Result<ExitCode> {
                 writeln!(
                     out,
                     "{},{},{},{},{},{},{},{},{},{},{},{}",
-                    csv_field(&b.name),
+                    render::csv::field(&b.name),
                     b.period,
-                    csv_field(&b.scope),
+                    render::csv::field(&b.scope),
                     b.window_start,
                     b.window_end,
                     b.limit_usd,
@@ -81,12 +81,4 @@ pub fn run(a: BudgetStatusArgs) -> Result<ExitCode> {
     }
     let over = budgets.iter().any(|b| b.status == Status::Over);
     Ok(ExitCode::from(if over { EXIT_TRIPPED } else { EXIT_OK }))
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }

@@ -193,14 +193,9 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
             for raw_line in lines.bytes.split_inclusive(|b| *b == b'\n') {
                 let line_offset = offset;
                 offset += raw_line.len() as u64;
-                let mut line = raw_line.strip_suffix(b"\n").unwrap_or(raw_line);
-                line = line.strip_suffix(b"\r").unwrap_or(line);
-                if line_offset == 0 {
-                    line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-                }
-                if line.iter().all(|b| b.is_ascii_whitespace()) {
+                let Some(line) = crate::ingest::content(raw_line, line_offset == 0) else {
                     continue;
-                }
+                };
                 let outcome = match parse_line(line) {
                     Ok(raw) => norm.normalize(raw, &ctx),
                     Err(p) => {

@@ -7,7 +7,7 @@ use crate::budget::Budget;
 use crate::cli::InputArgs;
 use crate::engine::filter::{Filters, Where};
 use crate::normalize::pricing::PriceTable;
-use crate::normalize::timestamp::{parse_time_str, Parsed};
+use crate::normalize::timestamp::{day_of, local_midnight_ms, parse_time_str, Parsed};
 use anyhow::{bail, Context, Result};
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -137,9 +137,9 @@ impl Settings {
         if let Some(v) = &a.until {
             let mut until = parse_instant("--until", v, tz)?;
             if is_bare_date(v) {
+                // A bare date includes that whole day: stop at the next local midnight.
                 let d = NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")?;
-                let next = d.succ_opt().context("--until date out of range")?;
-                until = crate::report::local_midnight_ms(next, tz);
+                until = local_midnight_ms(day_of(d) + 1, tz);
             }
             filters.until_ms = Some(until);
             labels.push(format!("until {v}"));

@@ -280,6 +280,17 @@ fn read_blocks(
     Ok(total)
 }
 
+/// A line without its CR and (at the start of a file) its UTF-8 BOM; None for a blank line.
+/// CRLF endings, a BOM and blank lines are not errors in any log we read.
+pub fn content(line: &[u8], at_file_start: bool) -> Option<&[u8]> {
+    let mut line = line.strip_suffix(b"\n").unwrap_or(line);
+    line = line.strip_suffix(b"\r").unwrap_or(line);
+    if at_file_start {
+        line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    }
+    (!line.iter().all(|b| b.is_ascii_whitespace())).then_some(line)
+}
+
 fn parse_block(
     block: &Block,
     norm: &mut Normalizer<'_>,
@@ -298,19 +309,13 @@ fn parse_block(
         let end = memchr::memchr(b'\n', &data[start..])
             .map(|i| start + i)
             .unwrap_or(data.len());
-        let mut line = &data[start..end];
+        let raw_line = &data[start..end];
         let this_line = line_no;
         start = end + 1;
         line_no += 1;
-        if line.last() == Some(&b'\r') {
-            line = &line[..line.len() - 1];
-        }
-        if block.at_start && this_line == 1 {
-            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-        }
-        if line.iter().all(|b| b.is_ascii_whitespace()) {
+        let Some(line) = content(raw_line, block.at_start && this_line == 1) else {
             continue;
-        }
+        };
         lines += 1;
         let raw = match line::parse_line(line) {
             Ok(r) => r,

@@ -203,10 +203,31 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<i64> {
     Some(v)
 }
 
-/// Days since epoch → "YYYY-MM-DD".
+// Local days (days since 1970-01-01 on the report zone's calendar) are how the frame, budgets
+// and reports name days; these are the only conversions.
+
+/// Local day number → calendar date.
+pub fn date_of(day: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(day as i64)
+}
+
+/// Calendar date → local day number.
+pub fn day_of(date: NaiveDate) -> i32 {
+    (date - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days() as i32
+}
+
+/// Local day number → "YYYY-MM-DD".
 pub fn day_to_string(day: i32) -> String {
-    let d = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + chrono::Duration::days(day as i64);
-    d.format("%Y-%m-%d").to_string()
+    date_of(day).format("%Y-%m-%d").to_string()
+}
+
+/// The UTC instant (ms) at which a local day begins in `tz` (the first instant, across DST).
+pub fn local_midnight_ms(day: i32, tz: Tz) -> i64 {
+    let naive = date_of(day).and_hms_opt(0, 0, 0).unwrap();
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.timestamp_millis())
+        .unwrap_or_else(|| naive.and_utc().timestamp_millis())
 }
 
 /// UTC ms → RFC 3339 in the report zone, second precision.

@@ -23,7 +23,8 @@ pub const TABLES: &[&str] = &[
     "outliers",
 ];
 
-fn field(s: &str) -> String {
+/// One CSV field, quoted when it holds a comma, quote or newline.
+pub fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

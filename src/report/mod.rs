@@ -1,15 +1,16 @@
 //! The report: plain serde structs that renderers see, and the one place that runs the queries.
 //! JSON output is this model serialized; `schemas/report.schema.json` documents it.
 
+use crate::budget::window::window_of;
+use crate::budget::Period;
 use crate::budget::{self, Budget, BudgetReport, DayCost, Trend};
 use crate::engine::{breakdown, budget_usage, filter::Filters, outliers, summary};
 use crate::ingest::{Problem, Scan};
 use crate::normalize::columns::col_names as c;
-use crate::normalize::timestamp::{day_to_string, format_local};
+use crate::normalize::timestamp::{date_of, day_to_string, format_local, local_midnight_ms};
 pub mod dashboard;
 
 use anyhow::Result;
-use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 use polars::prelude::*;
 use serde::Serialize;
@@ -529,40 +530,22 @@ fn month_projection(
     last_ms: i64,
     opts: &ReportOptions,
 ) -> Result<MonthProjection> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
-    let d = epoch + chrono::Duration::days(last_day as i64);
-    let start = NaiveDate::from_ymd_opt(d.year(), d.month(), 1).unwrap();
-    let next = if d.month() == 12 {
-        NaiveDate::from_ymd_opt(d.year() + 1, 1, 1).unwrap()
-    } else {
-        NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1).unwrap()
-    };
-    let days_in_month = (next - start).num_days() as u32;
-    let start_day = (start - epoch).num_days() as i32;
-    let end_day = start_day + days_in_month as i32 - 1;
+    let (start_day, end_day) = window_of(Period::Monthly, last_day);
+    let days_in_month = (end_day - start_day + 1) as u32;
     let df = summary::cost_between_days(lf, start_day, end_day).collect()?;
     let so_far = f64_at(&df, "cost_usd")?.unwrap_or(0.0);
-    let start_ms = local_midnight_ms(start, opts.tz);
-    let end_ms = local_midnight_ms(next, opts.tz);
+    let start_ms = local_midnight_ms(start_day, opts.tz);
+    let end_ms = local_midnight_ms(end_day + 1, opts.tz);
     // Logs can run ahead of a --now in the past; never count less time than the data covers.
     let reference = opts.now_ms.max(last_ms).min(end_ms);
     let elapsed = ((reference - start_ms) as f64 / 86_400_000.0).clamp(1.0, days_in_month as f64);
     Ok(MonthProjection {
-        month: start.format("%Y-%m").to_string(),
+        month: date_of(start_day).format("%Y-%m").to_string(),
         cost_so_far_usd: so_far,
         days_elapsed: elapsed,
         days_in_month,
         projected_usd: so_far / elapsed * days_in_month as f64,
     })
-}
-
-pub fn local_midnight_ms(d: NaiveDate, tz: Tz) -> i64 {
-    use chrono::TimeZone;
-    let naive = d.and_hms_opt(0, 0, 0).unwrap();
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.timestamp_millis())
-        .unwrap_or_else(|| naive.and_utc().timestamp_millis())
 }
 
 fn all_hours(rows: Vec<Row>) -> Vec<Row> {
