@@ -10,8 +10,11 @@ run:
 # Python with aiosmtpd: the real SMTP server the watch tests send email to.
 PYENV := target/pyenv
 
-## The whole test suite: unit tests and black-box tests of the binary (installs aiosmtpd first).
+## The whole test suite: formatting, lints, unit, property and black-box tests of the binary
+## (installs aiosmtpd first).
 test: $(PYENV)/.installed
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets --quiet -- -D warnings
 	LLMLOG_TEST_PYTHON=$(abspath $(PYENV))/bin/python $(CARGO) test --all-targets
 
 $(PYENV)/.installed:

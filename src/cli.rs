@@ -298,6 +298,11 @@ pub struct WatchArgs {
     #[arg(long)]
     pub once: bool,
 
+    /// Take this instant as now for windows, projections and alerts (RFC 3339 or a date), as
+    /// `analyze --now` does; for tests and replays.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+
     /// Send one test alert through every configured sink, report each result, and exit.
     #[arg(long)]
     pub test_alert: bool,

@@ -95,7 +95,7 @@ fn per_user_budget_names_who() {
     }
     assert_eq!(b["members_total"], 2, "u1 and u2 spent today");
     assert!(
-        b["members"].as_array().map_or(true, |m| m.is_empty()),
+        b["members"].as_array().is_none_or(|m| m.is_empty()),
         "nobody near the limit today"
     );
     approx(&b["spent_usd"], 10.0); // the member closest to the limit today: u1

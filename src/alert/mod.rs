@@ -68,6 +68,9 @@ pub struct AlertRecord {
     pub alert: Alert,
     /// Sink name → delivered yet.
     pub delivered: BTreeMap<String, bool>,
+    /// When it was raised (epoch ms), for forgetting it later; 0 in states from before.
+    #[serde(default)]
+    pub raised_ms: i64,
 }
 
 pub trait AlertSink: Send {

@@ -32,7 +32,7 @@ pub struct RuleResult {
 }
 
 fn usd(v: f64) -> String {
-    crate::render::format::money(v)
+    crate::fmt::money(v)
 }
 
 pub fn check_limits(l: &Limits, f: &RunFigures) -> Vec<RuleResult> {

@@ -1,5 +1,6 @@
 //! What a budget is, and how `--budget monthly=1000,project=support` spells one.
 
+use crate::normalize::dimension::Dimension;
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -59,17 +60,6 @@ pub struct Budget {
     pub per: Option<String>,
 }
 
-/// Fields a scope or `per` may name (the canonical dimensions).
-pub const SCOPE_FIELDS: &[&str] = &[
-    "model",
-    "provider",
-    "type",
-    "user",
-    "project",
-    "tag",
-    "conversation",
-];
-
 impl Budget {
     /// Checks what serde cannot: positive limit, sane thresholds, known fields.
     pub fn validate(mut self) -> Result<Budget> {
@@ -84,16 +74,29 @@ impl Budget {
                 bail!("warn_at values are fractions between 0 and 1 (0.8 = 80%), not {w}");
             }
         }
-        self.warn_at.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        self.warn_at.sort_by(|a, b| a.total_cmp(b));
         self.warn_at.dedup();
-        for k in self.scope.keys().chain(self.per.iter()) {
-            if !SCOPE_FIELDS.contains(&k.as_str()) {
-                bail!(
-                    "'{k}' is not a field; use one of {}",
-                    SCOPE_FIELDS.join(", ")
-                );
+        let fields = || {
+            Dimension::ALL
+                .iter()
+                .filter(|d| d.is_budget_field())
+                .map(|d| d.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let canonical = |k: &str| -> Result<String> {
+            match Dimension::parse(k) {
+                Ok(d) if d.is_budget_field() => Ok(d.name().to_string()),
+                Ok(_) => bail!("'{k}' cannot scope a budget; use one of {}", fields()),
+                Err(e) => bail!("{e}; a budget may use {}", fields()),
             }
+        };
+        let mut scope = BTreeMap::new();
+        for (k, v) in std::mem::take(&mut self.scope) {
+            scope.insert(canonical(&k)?, v);
         }
+        self.scope = scope;
+        self.per = self.per.as_deref().map(canonical).transpose()?;
         Ok(self)
     }
 

@@ -4,9 +4,10 @@ use super::progress::Progress;
 use super::{use_color, EXIT_ERROR, EXIT_OK};
 use crate::cli::{AnalyzeArgs, Format, InputArgs};
 use crate::config::Settings;
-use crate::ingest::{self, sources, Scan, ScanOptions};
+use crate::ingest::sources;
 use crate::render::{self, Render};
 use crate::report::{self, Report, ReportOptions};
+use crate::scan::{self, Scan, ScanOptions};
 use anyhow::{bail, Result};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -25,17 +26,24 @@ pub fn load(input: &InputArgs, settings: &Settings, show_progress: bool) -> Resu
     // Only worth a bar when reading takes a while and someone sees stderr.
     let progress = (show_progress && total > 64 << 20 && std::io::stderr().is_terminal())
         .then(|| Progress::start(Some(total)));
-    let scan = ingest::scan(
+    let scan = scan::scan(
         &srcs,
         &ScanOptions {
             tz: settings.tz,
             prices: &settings.prices,
             reprice: settings.reprice,
             progress: progress.as_ref().map(|p| &*p.bytes),
+            whole_lines: false,
         },
     );
     if let Some(p) = progress {
         p.finish();
+    }
+    if let Ok(s) = &scan {
+        // Said at once and by name, whatever the output format; the exit code follows.
+        for e in &s.counts.read_errors {
+            eprintln!("llmlog: error: {e}");
+        }
     }
     scan
 }

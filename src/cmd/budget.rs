@@ -19,7 +19,9 @@ pub fn run(a: BudgetStatusArgs) -> Result<ExitCode> {
     }
     let scan = load(&a.input, &settings, true)?;
     let opts = ReportOptions::for_budgets(&settings);
-    let lf = opts.filters.apply(scan.frame.clone().lazy(), &scan.names)?;
+    let lf = opts
+        .filters
+        .apply(scan.frame.clone().lazy(), &scan.names, &scan.files)?;
     let (budgets, trend) = evaluate_budgets(lf, &scan.names, &settings.budgets, &opts)?;
     let stdout = std::io::stdout();
     let format = a.format.unwrap_or(if stdout.is_terminal() {

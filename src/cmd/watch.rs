@@ -5,15 +5,19 @@
 use super::{use_color, EXIT_ERROR, EXIT_OK};
 use crate::alert::dispatch::{Dispatcher, Job};
 use crate::alert::{self, Alert, AlertRecord, AlertSink};
+use crate::budget::{BudgetReport, Period};
 use crate::cli::{ColorChoice, InputArgs, WatchArgs, WatchFormat};
 use crate::config::file::AlertsSection;
 use crate::config::Settings;
-use crate::ingest::line::parse_line;
-use crate::normalize::record::{LineContext, Normalizer, Outcome};
+use crate::fmt::money;
+use crate::ingest::sources::Source;
 use crate::normalize::timestamp::{format_local, Zone};
+use crate::report::{evaluate_budgets, ReportOptions};
+use crate::scan::Core;
+use crate::watch::rules;
 use crate::watch::state::{self, State};
-use crate::watch::tail::Tailer;
-use crate::watch::{rules, totals::Totals};
+use crate::watch::tail::{FileMark, Tailer};
+use crate::watch::totals::{ExpensiveCall, Totals};
 use anyhow::{bail, Result};
 use serde_json::json;
 use std::io::{IsTerminal, Write};
@@ -32,7 +36,7 @@ fn settings_of(a: &WatchArgs) -> Result<Settings> {
         until: None,
         last: None,
         wheres: Vec::new(),
-        now: None,
+        now: a.now.clone(),
         strict: false,
         config: a.config.clone(),
         budgets: a.budgets.clone(),
@@ -127,8 +131,7 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
 
     let dir = state_dir(&a, &settings);
     let mut st: State = state::load(&dir)?;
-    let fresh = st.files.is_empty() && st.totals.calls == 0;
-    let mut tailer = Tailer::new(a.paths.clone(), st.files.clone(), a.from_end && fresh);
+    let fresh = st.alerts.is_empty();
     let dispatcher = Dispatcher::start(sink_list);
     // Alerts raised before a restart but not yet delivered everywhere go out again.
     for r in &st.alerts {
@@ -146,6 +149,47 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
         }
     }
 
+    let fixed_now = a.now.is_some().then_some(settings.now_ms);
+    let clock = || fixed_now.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+    let recent_cap = cfg
+        .errors
+        .as_ref()
+        .map(|e| e.over_calls as usize)
+        .unwrap_or(0);
+    let mut totals = Totals::new(&settings.budgets, recent_cap, cfg.expensive_call_usd);
+    let mut core = Core::new(settings.tz, &settings.prices, false);
+    // Watched folders gather rotated copies: a line seen in two files counts once.
+    core.dedupe_lines = true;
+
+    // The first pass is the same scan budget status runs, over the files the tailer follows;
+    // the tailer then continues exactly where it ended.
+    let mut tailer = Tailer::new(a.paths.clone(), Vec::new(), false);
+    let start_files = tailer.discover();
+    let sources: Vec<Source> = start_files.iter().cloned().map(Source::File).collect();
+    let started = std::time::Instant::now();
+    let ends = core.scan(&sources, None, true, &mut totals)?;
+    let mut marks = Vec::new();
+    for (path, end) in start_files.iter().zip(&ends) {
+        if let Some(end) = end {
+            match FileMark::of(path, end.consumed, end.lines) {
+                Ok(m) => marks.push(m),
+                Err(e) => eprintln!("llmlog: warning: {}: {e}", path.display()),
+            }
+        }
+    }
+    for e in &core.counts.read_errors {
+        eprintln!("llmlog: error: {e}");
+    }
+    tailer = Tailer::new(a.paths.clone(), marks, false);
+    // Per-call alerts for what was already there: none with --from-end on a fresh start, else
+    // only for calls recent enough to still be remembered once alerted.
+    let start_now = clock();
+    let initial_expensive: Vec<ExpensiveCall> = totals
+        .take_expensive()
+        .into_iter()
+        .filter(|x| !(a.from_end && fresh) && x.ts_ms >= start_now - state::ALERT_MEMORY_MS)
+        .collect();
+
     // Notifications are only a hint to rescan sooner; the timer is the truth.
     let (wake_tx, wake_rx) = mpsc::channel::<()>();
     let _watcher = if a.poll {
@@ -155,121 +199,94 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
     };
     if !events.json {
         eprintln!(
-            "llmlog: watching {} (state in {}); {} budgets, alerts to {}",
+            "llmlog: watching {} (state in {}); {} calls in {} files read in {:.1}s; {} budgets, alerts to {}",
             a.paths.join(", "),
             dir.display(),
+            totals.calls,
+            sources.len(),
+            started.elapsed().as_secs_f64(),
             settings.budgets.len(),
             sink_names.join(", ")
         );
     }
 
-    let mut norm = Normalizer {
-        zone: Zone::new(settings.tz),
-        prices: &settings.prices,
-        reprice: false,
-    };
     let mut zone = Zone::new(settings.tz);
     let live = a.live && std::io::stdout().is_terminal();
     if a.live && !live {
         eprintln!("llmlog: note: --live draws only when stdout is a terminal");
     }
-    let recent_cap = cfg
-        .errors
-        .as_ref()
-        .map(|e| e.over_calls as usize)
-        .unwrap_or(0);
     let interval = Duration::from_secs_f64(a.interval);
+    let mut first = true;
+    let mut pending_expensive = initial_expensive;
+    let mut last_counts = (u64::MAX, 0u64, 0u64);
     loop {
-        let mut new_calls = 0u64;
-        let mut new_skipped = 0u64;
-        let mut expensive: Vec<Alert> = Vec::new();
-        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now_ms = clock();
         let at = format_local(now_ms, settings.tz);
-        let totals: &mut Totals = &mut st.totals;
+        let calls_before = totals.calls;
+        let skipped_before = core.counts.skipped.lines;
+        let mut feed_error: Option<anyhow::Error> = None;
         let problems = tailer.poll(&mut |lines| {
-            let project_dir = lines.path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).map(String::from);
-            let ctx = LineContext { project_dir: project_dir.as_deref() };
-            let mut offset = lines.start_offset;
-            for raw_line in lines.bytes.split_inclusive(|b| *b == b'\n') {
-                let line_offset = offset;
-                offset += raw_line.len() as u64;
-                let Some(line) = crate::ingest::content(raw_line, line_offset == 0) else {
-                    continue;
-                };
-                let outcome = match parse_line(line) {
-                    Ok(raw) => norm.normalize(raw, &ctx),
-                    Err(p) => {
-                        let (reason, msg) = crate::normalize::record::SkipReason::from_syntax(&p);
-                        Outcome::Skip(reason, msg)
-                    }
-                };
-                match outcome {
-                    Outcome::Call(rec) if rec.dedupe_key.as_deref().is_some_and(|k| totals.seen_before(k)) => {}
-                    Outcome::Call(rec) => {
-                        let (day, _) = zone.local_day_hour(rec.ts_ms);
-                        totals.add(&rec, day, &settings.budgets, recent_cap);
-                        new_calls += 1;
-                        if let (Some(limit), Some(cost)) = (cfg.expensive_call_usd, rec.cost_usd) {
-                            if cost > limit {
-                                expensive.push(Alert::simple(
-                                    format!("expensive|{}|{line_offset}|{}", lines.path.display(), rec.ts_ms),
-                                    "expensive_call",
-                                    "warning",
-                                    format!(
-                                        "Expensive call: {} ({}) on {}",
-                                        crate::render::format::money(cost),
-                                        rec.model.as_deref().unwrap_or("unknown model"),
-                                        rec.user.as_deref().map(|u| format!("user {u}")).unwrap_or_else(|| "no user".into())
-                                    ),
-                                    format!(
-                                        "A single call cost {} (alert above {}), logged in {} at byte {line_offset}.",
-                                        crate::render::format::money(cost),
-                                        crate::render::format::money(limit),
-                                        lines.path.display()
-                                    ),
-                                    &at,
-                                ));
-                            }
-                        }
-                    }
-                    Outcome::NotACall => {}
-                    Outcome::Skip(_, msg) => {
-                        totals.skipped += 1;
-                        new_skipped += 1;
-                        eprintln!("llmlog: skipped {} (byte {line_offset}): {msg}", lines.path.display());
-                    }
-                }
+            let src = Source::File(lines.path.to_path_buf());
+            let skipped = core.counts.skipped.examples.len();
+            if let Err(e) = core.feed(
+                &src,
+                lines.first_line,
+                lines.start_offset == 0,
+                lines.bytes,
+                &mut totals,
+            ) {
+                feed_error.get_or_insert(e);
+            }
+            for p in core.counts.skipped.examples.iter().skip(skipped) {
+                eprintln!("llmlog: skipped {}:{}: {}", p.file, p.line, p.reason);
             }
         });
+        if let Some(e) = feed_error {
+            return Err(e);
+        }
         for p in problems {
             eprintln!("llmlog: warning: {p}");
         }
+        pending_expensive.extend(totals.take_expensive());
+        let new_calls = totals.calls - calls_before;
+        let new_skipped = core.counts.skipped.lines - skipped_before;
 
         let now_day = zone.local_day_hour(now_ms).0;
-        st.totals.prune(now_ms, now_day);
-        let mut new_alerts = expensive;
-        new_alerts.retain(|x| !st.alerts.iter().any(|r| r.alert.key == x.key));
+        totals.prune(now_ms, now_day)?;
+        core.forget_before(now_ms - dedupe_horizon_ms(&settings));
+        let reports = budget_reports(&totals, &core, &settings, now_ms)?;
+
+        let mut new_alerts: Vec<Alert> = pending_expensive
+            .drain(..)
+            .map(|x| expensive_alert(&x, cfg.expensive_call_usd.unwrap_or(0.0), &at))
+            .collect();
         new_alerts.extend(rules::budget_alerts(
-            &st.totals,
+            &reports,
             &settings.budgets,
-            now_ms,
-            now_day,
-            settings.tz,
             &st.alerts,
             &at,
         ));
-        new_alerts.extend(rules::rate_alerts(
-            &st.totals, &cfg, now_ms, &st.alerts, &at,
-        ));
+        new_alerts.extend(rules::rate_alerts(&totals, &cfg, now_ms, &st.alerts, &at));
+        new_alerts.retain(|x| !st.alerts.iter().any(|r| r.alert.key == x.key));
+        let mut seen_keys = std::collections::HashSet::new();
+        new_alerts.retain(|x| seen_keys.insert(x.key.clone()));
 
-        let marks = tailer.marks();
-        let mut changed =
-            new_calls > 0 || new_skipped > 0 || !new_alerts.is_empty() || marks != st.files;
-        st.files = marks;
+        let before = st.alerts.len();
+        let current = |name: &str| {
+            settings
+                .budgets
+                .iter()
+                .zip(&reports)
+                .find(|(b, _)| b.name == name)
+                .map(|(_, r)| r.window_start.clone())
+        };
+        st.prune(now_ms, &current);
+        let mut changed = !new_alerts.is_empty() || st.alerts.len() != before;
         for x in &new_alerts {
             st.alerts.push(AlertRecord {
                 alert: x.clone(),
                 delivered: sink_names.iter().map(|n| (n.clone(), false)).collect(),
+                raised_ms: now_ms,
             });
         }
         if changed {
@@ -277,16 +294,26 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
             state::save(&dir, &st)?;
             changed = false;
         }
-        if new_calls > 0 || new_skipped > 0 {
+        let counts = (
+            totals.calls,
+            core.counts.skipped.lines,
+            core.counts.duplicates.count,
+        );
+        if first || new_calls > 0 || new_skipped > 0 || counts != last_counts {
             events.emit(json!({
                 "event": "ingest",
-                "new_calls": new_calls,
-                "calls": st.totals.calls,
-                "skipped": st.totals.skipped,
-                "duplicates": st.totals.duplicates,
-                "cost_usd": st.totals.cost_usd,
+                "new_calls": if first { totals.calls } else { new_calls },
+                "calls": totals.calls,
+                "skipped": core.counts.skipped.lines,
+                "duplicates": core.counts.duplicates.count,
+                "cost_usd": totals.cost_usd,
             }));
+            last_counts = counts;
         }
+        if first {
+            events.emit(json!({ "event": "budgets", "budgets": &reports }));
+        }
+        first = false;
         for x in new_alerts {
             events.emit(json!({ "event": "alert", "alert": &x }));
             dispatcher.send(Job {
@@ -295,13 +322,9 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
             });
         }
 
-        // Deliveries since the last pass; with --once, wait until every alert is out (or failing).
-        let deadline = std::time::Instant::now()
-            + if a.once {
-                Duration::from_secs(30)
-            } else {
-                Duration::ZERO
-            };
+        // Every delivery finished so far is recorded now; with --once, wait until every alert
+        // is out (or failing).
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
         loop {
             let got = if a.once && undelivered(&st) > 0 {
                 dispatcher
@@ -329,15 +352,12 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
                 "event": "delivery", "key": d.key, "sink": d.sink, "ok": ok,
                 "attempt": d.attempt, "error": d.result.err(),
             }));
-            if std::time::Instant::now() >= deadline && !a.once {
-                break;
-            }
         }
         if changed {
             state::save(&dir, &st)?;
         }
         if live {
-            draw_live(&st, &settings, now_ms, now_day)?;
+            draw_live(&st, &totals, &reports, &settings, now_ms)?;
         }
         if a.once {
             let left = undelivered(&st);
@@ -355,38 +375,95 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
     }
 }
 
-/// The --live screen: clear, then budgets, today's spend and the latest alerts.
-fn draw_live(st: &State, settings: &Settings, now_ms: i64, now_day: i32) -> Result<()> {
-    use crate::render::format::{count, money};
-    let mut out = std::io::stdout().lock();
-    write!(out, "\x1b[H\x1b[2J")?;
-    let today: f64 = st
-        .totals
-        .minutes
-        .range((now_ms.div_euclid(60_000) - 24 * 60)..)
-        .map(|(_, c)| c)
-        .sum();
-    writeln!(
-        out,
-        "llmlog watch — {} calls, {} in all, {} in the last 24 h, {} skipped lines   ({})\n",
-        count(st.totals.calls),
-        money(st.totals.cost_usd),
-        money(today),
-        count(st.totals.skipped),
-        format_local(now_ms, settings.tz)
-    )?;
-    let reports: Vec<_> = settings
+/// Budget reports from the running cube, by the query `budget status` runs.
+fn budget_reports(
+    totals: &Totals,
+    core: &Core<'_>,
+    settings: &Settings,
+    now_ms: i64,
+) -> Result<Vec<BudgetReport>> {
+    if settings.budgets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut opts = ReportOptions::for_budgets(settings);
+    opts.now_ms = now_ms;
+    let names = core.dict.names();
+    let (reports, _trend) = evaluate_budgets(totals.cube(), &names, &settings.budgets, &opts)?;
+    Ok(reports)
+}
+
+/// How far back a duplicate can still change a window watch alerts on: the longest budget
+/// period (and the spike rule's day), with two days to spare.
+fn dedupe_horizon_ms(settings: &Settings) -> i64 {
+    let days = settings
         .budgets
         .iter()
-        .map(|b| {
-            crate::budget::evaluate(b, &st.totals.budget_usage(b), now_ms, now_day, settings.tz)
+        .map(|b| match b.period {
+            Period::Daily => 1,
+            Period::Weekly => 7,
+            Period::Monthly => 31,
+            Period::Yearly => 366,
         })
-        .collect();
+        .max()
+        .unwrap_or(1);
+    (days + 2) * 86_400_000
+}
+
+fn expensive_alert(x: &ExpensiveCall, limit: f64, at: &str) -> Alert {
+    Alert::simple(
+        // By content, not by file: a call keeps its key when logrotate renames its file.
+        format!(
+            "expensive|{}|{}|{}",
+            x.ts_ms,
+            x.model.as_deref().unwrap_or(""),
+            x.cost_usd
+        ),
+        "expensive_call",
+        "warning",
+        format!(
+            "Expensive call: {} ({}) on {}",
+            money(x.cost_usd),
+            x.model.as_deref().unwrap_or("unknown model"),
+            x.user
+                .as_deref()
+                .map(|u| format!("user {u}"))
+                .unwrap_or_else(|| "no user".into())
+        ),
+        format!(
+            "A single call cost {} (alert above {}), logged at {}:{}.",
+            money(x.cost_usd),
+            money(limit),
+            x.file,
+            x.line
+        ),
+        at,
+    )
+}
+
+/// The --live screen: clear, then budgets, the last 24 hours' spend and the latest alerts.
+fn draw_live(
+    st: &State,
+    totals: &Totals,
+    reports: &[BudgetReport],
+    settings: &Settings,
+    now_ms: i64,
+) -> Result<()> {
+    use crate::render::format::count;
+    let mut out = std::io::stdout().lock();
+    write!(out, "\x1b[H\x1b[2J")?;
+    writeln!(
+        out,
+        "llmlog watch — {} calls, {} in all, {} in the last 24 h   ({})\n",
+        count(totals.calls),
+        money(totals.cost_usd),
+        money(totals.last_day(now_ms)),
+        format_local(now_ms, settings.tz)
+    )?;
     let table = crate::render::table::Table {
         color: true,
         width: None,
     };
-    for s in crate::render::sections::budgets(&reports, None)
+    for s in crate::render::sections::budgets(reports, None)
         .iter()
         .take(1)
     {

@@ -16,7 +16,7 @@ pub fn daily_cost(lf: LazyFrame, b: &Budget, names: &[String]) -> Result<LazyFra
             negate: false,
             pattern: pattern.clone(),
         };
-        lf = lf.filter(w.predicate(names)?);
+        lf = lf.filter(w.predicate(names, &[])?);
     }
     let mut keys = vec![col(c::DAY)];
     if let Some(per) = &b.per {

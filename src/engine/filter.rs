@@ -1,6 +1,7 @@
 //! `--since`, `--until`, `--last` and `--where`, as one polars predicate.
 
 use crate::normalize::columns::col_names as c;
+use crate::normalize::dimension::Dimension;
 use anyhow::{bail, Result};
 use polars::prelude::*;
 
@@ -12,31 +13,9 @@ pub struct Where {
     pub pattern: String,
 }
 
-/// Fields `--where` and `--by` accept, with the canonical column each means.
-pub const FIELDS: &[(&str, &str)] = &[
-    ("model", c::MODEL),
-    ("provider", c::PROVIDER),
-    ("type", c::TYPE),
-    ("user", c::USER),
-    ("project", c::PROJECT),
-    ("tag", c::TAGS),
-    ("tags", c::TAGS),
-    ("conversation", c::CONVERSATION),
-    ("error", c::ERROR_KIND),
-    ("error_kind", c::ERROR_KIND),
-    ("status", c::OK),
-    ("hour", c::HOUR),
-    ("day", c::DAY),
-];
-
+/// The column a `--by`/`--where`/budget field name means.
 pub fn column_for(field: &str) -> Result<&'static str> {
-    match FIELDS.iter().find(|(f, _)| *f == field) {
-        Some((_, col)) => Ok(col),
-        None => {
-            let names: Vec<&str> = FIELDS.iter().map(|(f, _)| *f).collect();
-            bail!("unknown field '{field}': use one of {}", names.join(", "))
-        }
-    }
+    Ok(Dimension::parse(field)?.column())
 }
 
 impl Where {
@@ -49,8 +28,8 @@ impl Where {
             bail!("--where '{s}': expected FIELD=VALUE or FIELD!=VALUE, e.g. --where model=gpt-4o");
         };
         let field = field.trim().to_string();
-        column_for(&field).map_err(|e| anyhow::anyhow!("--where '{s}': {e}"))?;
-        if matches!(field.as_str(), "hour" | "day") {
+        let d = Dimension::parse(&field).map_err(|e| anyhow::anyhow!("--where '{s}': {e}"))?;
+        if matches!(d, Dimension::Hour | Dimension::Day) {
             bail!("--where '{s}': filter time with --since, --until or --last");
         }
         Ok(Where {
@@ -60,9 +39,23 @@ impl Where {
         })
     }
 
-    /// The predicate, resolved against the dictionary of names.
-    pub fn predicate(&self, names: &[String]) -> Result<Expr> {
+    /// The predicate, resolved against the dictionary of names (and, for `file`, the inputs).
+    pub fn predicate(&self, names: &[String], files: &[String]) -> Result<Expr> {
         let column = column_for(&self.field)?;
+        let names: &[String] = if column == c::FILE {
+            // File codes index the inputs from 0; the dictionary's start at 1 (0 is "none").
+            let codes: Vec<u32> = files
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| glob_match(&self.pattern, f))
+                .map(|(i, _)| i as u32)
+                .collect();
+            let s = Series::new("codes".into(), codes);
+            let e = col(column).is_in(lit(s).implode(false), false);
+            return Ok(if self.negate { e.not() } else { e });
+        } else {
+            names
+        };
         let expr = if column == c::OK {
             match self.pattern.to_ascii_lowercase().as_str() {
                 "success" | "ok" => col(c::OK),
@@ -126,7 +119,7 @@ pub struct Filters {
 }
 
 impl Filters {
-    pub fn apply(&self, lf: LazyFrame, names: &[String]) -> Result<LazyFrame> {
+    pub fn apply(&self, lf: LazyFrame, names: &[String], files: &[String]) -> Result<LazyFrame> {
         let mut pred: Option<Expr> = None;
         let mut and = |e: Expr| {
             pred = Some(match pred.take() {
@@ -141,7 +134,7 @@ impl Filters {
             and(col(c::TS_MS).lt(lit(u)));
         }
         for w in &self.wheres {
-            and(w.predicate(names)?);
+            and(w.predicate(names, files)?);
         }
         Ok(match pred {
             Some(p) => lf.filter(p),

@@ -23,10 +23,19 @@ impl Source {
     }
 
     /// Size on disk (compressed size for .gz), for progress.
+    #[allow(clippy::len_without_is_empty)] // a size on disk, not a collection
     pub fn len(&self) -> Option<u64> {
         match self {
             Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Source::Stdin => None,
+        }
+    }
+
+    /// The log this input belongs to, rotated copies included (see `family`).
+    pub fn family(&self) -> String {
+        match self {
+            Source::File(p) => family(p),
+            Source::Stdin => "<stdin>".into(),
         }
     }
 
@@ -57,13 +66,39 @@ impl Source {
     }
 }
 
-/// Log files inside a directory: JSON lines files, plain or gzipped.
+/// Log files inside a directory: JSON lines files, plain or gzipped, and what logrotate leaves
+/// of them (`app.jsonl.1`, `app.jsonl.2.gz`, `app.jsonl-20261101`, `app.jsonl-20261101.gz`).
 pub fn is_log_file(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let name = name.strip_suffix(".gz").unwrap_or(name);
+    let name = strip_rotation(name);
     [".jsonl", ".ndjson", ".json"]
         .iter()
         .any(|ext| name.ends_with(ext))
+}
+
+/// The file name without what rotation adds: `app.jsonl.2.gz` and `app.jsonl-20261101` → `app.jsonl`.
+/// Files of one family are copies and continuations of one log.
+pub fn family(p: &Path) -> String {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let name = name.strip_suffix(".gz").unwrap_or(name);
+    strip_rotation(name).to_string()
+}
+
+/// `app.jsonl.3` → `app.jsonl`; `app.jsonl-20261101` → `app.jsonl`; anything else unchanged.
+fn strip_rotation(name: &str) -> &str {
+    for sep in ['.', '-'] {
+        if let Some((base, suffix)) = name.rsplit_once(sep) {
+            let digits = !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit());
+            // A number (logrotate's count) or a date stamp (dateext: YYYYMMDD, maybe with HH).
+            let rotated =
+                digits && (sep == '.' && suffix.len() <= 4 || sep == '-' && suffix.len() >= 8);
+            if rotated {
+                return base;
+            }
+        }
+    }
+    name
 }
 
 fn has_glob_chars(s: &str) -> bool {
@@ -153,5 +188,17 @@ mod tests {
         assert!(is_log_file(Path::new("b.json")));
         assert!(!is_log_file(Path::new("b.txt")));
         assert!(!is_log_file(Path::new("b.gz")));
+        for rotated in [
+            "app.jsonl.1",
+            "app.jsonl.2.gz",
+            "app.jsonl-20261101",
+            "app.jsonl-20261101.gz",
+            "app.ndjson.12",
+        ] {
+            assert!(is_log_file(Path::new(rotated)), "{rotated}");
+        }
+        assert!(!is_log_file(Path::new("app.txt.1")));
+        assert!(!is_log_file(Path::new("app.jsonl.bak")));
+        assert!(!is_log_file(Path::new("app.jsonl-1")));
     }
 }

@@ -36,18 +36,6 @@ pub mod col_names {
 }
 use col_names as c;
 
-/// The string dimensions a user can group and filter by, with their column names.
-pub const DIMENSIONS: &[&str] = &[
-    c::MODEL,
-    c::PROVIDER,
-    c::TYPE,
-    c::USER,
-    c::PROJECT,
-    c::TAGS,
-    c::CONVERSATION,
-    c::ERROR_KIND,
-];
-
 /// Strings ↔ codes, shared by all parsing threads. Each thread keeps a lock-free cache in front.
 #[derive(Default)]
 pub struct Dictionary {
@@ -74,6 +62,14 @@ impl Dictionary {
         let code = d.names.len() as u32; // codes start at 1; 0 is "none"
         d.codes.insert(s.into(), code);
         code
+    }
+
+    /// Code → string so far (code 0 is ""), for a dictionary that keeps growing (watch).
+    pub fn names(&self) -> Vec<String> {
+        let inner = self.inner.lock().unwrap();
+        std::iter::once(String::new())
+            .chain(inner.names.iter().map(|n| String::from(&**n)))
+            .collect()
     }
 
     /// Code → string, once parsing is done.
@@ -148,18 +144,8 @@ impl<'d> Columns<'d> {
         self.ts_ms.push(r.ts_ms);
         self.day.push(day);
         self.hour.push(hour as i32);
-        let dims = [
-            r.model.as_deref(),
-            r.provider.as_deref(),
-            r.call_type.as_deref(),
-            r.user.as_deref(),
-            r.project.as_deref(),
-            r.tags.as_deref(),
-            r.conversation.as_deref(),
-            r.error_kind.as_deref(),
-        ];
-        for (i, d) in dims.into_iter().enumerate() {
-            let code = self.code(d);
+        for (i, d) in super::dimension::Dimension::TEXT.iter().enumerate() {
+            let code = self.code(d.of(r));
             self.dims[i].push(code);
         }
         self.ok.push(r.ok);
@@ -190,8 +176,8 @@ impl<'d> Columns<'d> {
         cols.push(Int64Chunked::from_vec(c::TS_MS.into(), self.ts_ms).into_column());
         cols.push(Int32Chunked::from_vec(c::DAY.into(), self.day).into_column());
         cols.push(Int32Chunked::from_vec(c::HOUR.into(), self.hour).into_column());
-        for (name, v) in DIMENSIONS.iter().zip(self.dims) {
-            cols.push(UInt32Chunked::from_vec((*name).into(), v).into_column());
+        for (d, v) in super::dimension::Dimension::TEXT.iter().zip(self.dims) {
+            cols.push(UInt32Chunked::from_vec(d.column().into(), v).into_column());
         }
         cols.push(BooleanChunked::from_slice(c::OK.into(), &self.ok).into_column());
         let token_names = [

@@ -1,8 +1,9 @@
 //! The canonical call record, and the rules that make one out of whatever a line said.
 
 use super::pricing::{PriceTable, Tokens};
-use super::timestamp::{epoch_to_ms, parse_time_str, Parsed, Zone};
-use crate::ingest::line::{RawCall, Scalar, Slot, SyntaxProblem};
+use super::raw::{RawCall, Scalar, Slot, SyntaxProblem};
+use super::shapes::{self, Content, Verdict};
+use super::timestamp::{epoch_to_ms, in_range, parse_time_str, Parsed, Zone};
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -19,8 +20,12 @@ pub struct CallRecord<'a> {
     /// Tags joined by commas, in the order logged.
     pub tags: Option<Cow<'a, str>>,
     pub conversation: Option<Cow<'a, str>>,
-    /// The key calls are deduplicated on (request id, or Claude Code's message id + request id).
+    /// The request id calls are deduplicated on (request id, or Claude Code's message id +
+    /// request id), as the shape names it.
     pub dedupe_key: Option<Cow<'a, str>>,
+    /// Hash of the call's content as its shape compares it (see `shapes::Content`): two lines
+    /// with the same request id are the same call only when this matches too.
+    pub content_hash: u64,
     pub ok: bool,
     pub error_kind: Option<Cow<'a, str>>,
     /// Input tokens including cache reads and cache writes (OpenTelemetry's rule).
@@ -61,6 +66,8 @@ pub enum SkipReason {
     BadTimestamp,
     BadNumber,
     NegativeValue,
+    OutOfRange,
+    LineTooLong,
 }
 
 impl SkipReason {
@@ -75,6 +82,8 @@ impl SkipReason {
             SkipReason::BadTimestamp => "bad_timestamp",
             SkipReason::BadNumber => "bad_number",
             SkipReason::NegativeValue => "negative_value",
+            SkipReason::OutOfRange => "out_of_range",
+            SkipReason::LineTooLong => "line_too_long",
         }
     }
 
@@ -101,8 +110,10 @@ impl SkipReason {
 /// What became of one line.
 pub enum Outcome<'a> {
     Call(Box<CallRecord<'a>>),
-    /// A line that is not a call by its shape's own rules (a Claude Code user turn, say).
-    NotACall,
+    /// A line that is not a call: by its shape's own rules (a Claude Code user turn), or a line
+    /// no shape claims that names no model, tokens, cost, latency or outcome. The reason is a
+    /// stable key for `skipped.not_call_reasons`.
+    NotACall(&'static str),
     Skip(SkipReason, String),
 }
 
@@ -121,21 +132,40 @@ pub struct Normalizer<'p> {
 impl Normalizer<'_> {
     pub fn normalize<'a>(&mut self, raw: RawCall<'a>, ctx: &LineContext<'_>) -> Outcome<'a> {
         match self.try_normalize(raw, ctx) {
-            Ok(Some(r)) => Outcome::Call(Box::new(r)),
-            Ok(None) => Outcome::NotACall,
+            Ok(Ok(r)) => Outcome::Call(Box::new(r)),
+            Ok(Err(reason)) => Outcome::NotACall(reason),
             Err((reason, msg)) => Outcome::Skip(reason, msg),
         }
     }
 
+    /// `Ok(Ok(call))`, `Ok(Err(not-a-call reason))`, or `Err` for a line that cannot be used.
+    #[allow(clippy::type_complexity)]
     fn try_normalize<'a>(
         &mut self,
         raw: RawCall<'a>,
         ctx: &LineContext<'_>,
-    ) -> Result<Option<CallRecord<'a>>, (SkipReason, String)> {
-        // Claude Code: only assistant lines carrying message.usage are API calls.
-        let claude = raw.has_message || raw.has_session_marker;
-        if claude && !(raw.line_type.as_deref() == Some("assistant") && raw.has_message_usage) {
-            return Ok(None);
+    ) -> Result<Result<CallRecord<'a>, &'static str>, (SkipReason, String)> {
+        let shape = shapes::claimant(&raw);
+        if let Verdict::NotACall(reason) = shape.verdict(&raw) {
+            return Ok(Err(reason));
+        }
+        // Logger envelopes (level, message, msg, pid, hostname…) are not call fields: a line is a
+        // call when it names something about one.
+        let has_call_field = raw.model.is_some()
+            || raw.input_tokens.is_some()
+            || raw.output_tokens.is_some()
+            || raw.cached_tokens.is_some()
+            || raw.cache_write_tokens.is_some()
+            || raw.reasoning_tokens.is_some()
+            || raw.cost.is_some()
+            || raw.latency_s.is_some()
+            || raw.latency_ms.is_some()
+            || raw.status.is_some()
+            || raw.success.is_some()
+            || raw.error.is_some()
+            || raw.error_kind.is_some();
+        if !has_call_field {
+            return Ok(Err(NO_CALL_FIELDS));
         }
 
         let ts_ms = match &raw.timestamp {
@@ -146,10 +176,9 @@ impl Normalizer<'_> {
                 ))
             }
             Some(slot) => self.instant(slot).ok_or_else(|| {
-                (SkipReason::BadTimestamp, format!("unreadable timestamp in '{}': {}", slot.field, show(&slot.value)))
+                (SkipReason::BadTimestamp, format!("unreadable timestamp in '{}': {} (a date in the years 1–9999, RFC 3339 or epoch s/ms/µs/ns)", slot.field, show(&slot.value)))
             })?,
         };
-
         let input = count(&raw.input_tokens)?;
         let output = count(&raw.output_tokens)?;
         let cached = count(&raw.cached_tokens)?;
@@ -167,8 +196,20 @@ impl Normalizer<'_> {
 
         let logged_cost = money(&raw.cost)?;
         let latency_s = match (number(&raw.latency_s)?, number(&raw.latency_ms)?) {
-            (Some(s), _) => Some(non_negative(s, &raw.latency_s)?),
-            (None, Some(ms)) => Some(non_negative(ms, &raw.latency_ms)? / 1000.0),
+            (Some(s), _) => Some(at_most(
+                non_negative(s, &raw.latency_s)?,
+                MAX_LATENCY_S,
+                "seconds",
+                &raw.latency_s,
+            )?),
+            (None, Some(ms)) => Some(
+                at_most(
+                    non_negative(ms, &raw.latency_ms)?,
+                    MAX_LATENCY_S * 1000.0,
+                    "milliseconds",
+                    &raw.latency_ms,
+                )? / 1000.0,
+            ),
             (None, None) => match &raw.end_time {
                 Some(end) => self
                     .instant(end)
@@ -197,6 +238,12 @@ impl Normalizer<'_> {
         };
 
         let (ok, error_kind) = status(&raw);
+        let content_hash = content_hash(
+            (shape.content() == Content::Full).then_some(ts_ms),
+            model.as_deref(),
+            [input_total, output, cached, cache_write, reasoning],
+            logged_cost,
+        );
 
         let dedupe_key = match (text(&raw.message_id), text(&raw.request_id)) {
             (Some(m), Some(r)) => Some(Cow::Owned(format!("{m}|{r}"))),
@@ -204,7 +251,7 @@ impl Normalizer<'_> {
             (None, r) => r,
         };
         let project = text(&raw.project).or_else(|| {
-            if claude {
+            if shape.project_from_folder() {
                 ctx.project_dir.map(|p| Cow::Owned(p.to_owned()))
             } else {
                 None
@@ -212,14 +259,14 @@ impl Normalizer<'_> {
         });
         let call_type = text(&raw.call_type).or_else(|| {
             // The top-level `type` is the call's purpose except in Claude Code logs (the role).
-            if claude {
+            if !shape.type_is_purpose() {
                 None
             } else {
                 raw.line_type.clone().filter(|s| !s.is_empty())
             }
         });
 
-        Ok(Some(CallRecord {
+        Ok(Ok(CallRecord {
             ts_ms,
             model,
             // A known model tells its provider when the line does not.
@@ -231,6 +278,7 @@ impl Normalizer<'_> {
             tags: tags(&raw.tags),
             conversation: text(&raw.conversation),
             dedupe_key,
+            content_hash,
             ok,
             error_kind,
             input_tokens: input_total,
@@ -252,8 +300,8 @@ impl Normalizer<'_> {
         match &slot.value {
             Scalar::Num(v) => epoch_to_ms(*v),
             Scalar::Str(s) => match parse_time_str(s)? {
-                Parsed::Utc(ms) => Some(ms),
-                Parsed::Naive(local) => Some(self.zone.local_to_utc_ms(local)),
+                Parsed::Utc(ms) => in_range(ms),
+                Parsed::Naive(local) => in_range(self.zone.local_to_utc_ms(local)),
             },
             _ => None,
         }
@@ -261,6 +309,36 @@ impl Normalizer<'_> {
 }
 
 type Bad = (SkipReason, String);
+
+/// Why a line no shape claims is not a call.
+pub const NO_CALL_FIELDS: &str = "no_call_fields";
+
+/// The largest token count one call can plausibly report; beyond it a number is a logging bug.
+const MAX_TOKENS: f64 = u32::MAX as f64;
+/// The largest cost of one call we believe, in USD.
+const MAX_COST: f64 = 1e7;
+/// The longest latency we believe, in seconds (a year).
+const MAX_LATENCY_S: f64 = 3.2e7;
+
+/// Same seeds in every run and thread: hashes decide which line of a duplicate pair is kept.
+pub(crate) fn stable_hasher() -> foldhash::fast::FixedState {
+    foldhash::fast::FixedState::with_seed(0x6c6c_6d6c_6f67_0001)
+}
+
+fn content_hash(
+    ts_ms: Option<i64>,
+    model: Option<&str>,
+    tokens: [u64; 5],
+    cost: Option<f64>,
+) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = stable_hasher().build_hasher();
+    ts_ms.hash(&mut h);
+    model.hash(&mut h);
+    tokens.hash(&mut h);
+    cost.map(f64::to_bits).hash(&mut h);
+    h.finish()
+}
 
 fn show(v: &Scalar<'_>) -> String {
     match v {
@@ -320,17 +398,33 @@ fn non_negative(v: f64, slot: &Option<Slot<'_>>) -> Result<f64, Bad> {
     Ok(v)
 }
 
+fn at_most(v: f64, max: f64, what: &str, slot: &Option<Slot<'_>>) -> Result<f64, Bad> {
+    if v > max {
+        let field = slot.as_ref().map(|s| s.field).unwrap_or("?");
+        return Err((
+            SkipReason::OutOfRange,
+            format!("'{field}' is {v}, more {what} than any one call has"),
+        ));
+    }
+    Ok(v)
+}
+
 fn count(slot: &Option<Slot<'_>>) -> Result<u64, Bad> {
     match number(slot)? {
         None => Ok(0),
-        Some(v) => Ok(non_negative(v, slot)?.round() as u64),
+        Some(v) => Ok(at_most(non_negative(v, slot)?, MAX_TOKENS, "tokens", slot)?.round() as u64),
     }
 }
 
 fn money(slot: &Option<Slot<'_>>) -> Result<Option<f64>, Bad> {
     match number(slot)? {
         None => Ok(None),
-        Some(v) => Ok(Some(non_negative(v, slot)?)),
+        Some(v) => Ok(Some(at_most(
+            non_negative(v, slot)?,
+            MAX_COST,
+            "dollars",
+            slot,
+        )?)),
     }
 }
 
@@ -446,7 +540,7 @@ fn status<'a>(raw: &RawCall<'a>) -> (bool, Option<Cow<'a, str>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::line::parse_line;
+    use crate::normalize::raw::parse_line;
 
     fn norm(line: &str) -> Outcome<'_> {
         let prices = Box::leak(Box::new(PriceTable::embedded()));
@@ -466,7 +560,7 @@ mod tests {
     fn call(line: &str) -> CallRecord<'_> {
         match norm(line) {
             Outcome::Call(c) => *c,
-            Outcome::NotACall => panic!("not a call"),
+            Outcome::NotACall(r) => panic!("not a call: {r}"),
             Outcome::Skip(r, m) => panic!("skipped {r:?}: {m}"),
         }
     }
@@ -474,7 +568,7 @@ mod tests {
     #[test]
     fn anthropic_cache_reads_are_added_to_input() {
         let c = call(
-            r#"{"type":"assistant","timestamp":"2026-11-02T14:33:01.220Z","requestId":"r","message":{"id":"m","model":"claude-sonnet-4-20250514","usage":{"input_tokens":4,"cache_creation_input_tokens":1830,"cache_read_input_tokens":24410,"output_tokens":212}}}"#,
+            r#"{"type":"assistant","sessionId":"s","timestamp":"2026-11-02T14:33:01.220Z","requestId":"r","message":{"id":"m","model":"claude-sonnet-4-20250514","usage":{"input_tokens":4,"cache_creation_input_tokens":1830,"cache_read_input_tokens":24410,"output_tokens":212}}}"#,
         );
         assert_eq!(c.input_tokens, 4 + 1830 + 24410);
         assert_eq!(c.cached_tokens, 24410);
@@ -492,7 +586,7 @@ mod tests {
             norm(
                 r#"{"type":"user","sessionId":"s","timestamp":"2026-11-02T14:33:20.001Z","message":{"role":"user","content":"thanks"}}"#
             ),
-            Outcome::NotACall
+            Outcome::NotACall("claude_code.user_turn")
         ));
     }
 
@@ -511,7 +605,7 @@ mod tests {
             Some("http_429")
         );
         assert!(!call(r#"{"ts":1,"success":false}"#).ok);
-        assert!(call(r#"{"ts":1,"error":null,"error.type":null}"#).ok);
+        assert!(call(r#"{"ts":1,"model":"m","error":null,"error.type":null}"#).ok);
         assert!(!call(r#"{"ts":1,"error.type":"rate_limit"}"#).ok);
         assert!(call(r#"{"ts":1,"error":""}"#).ok);
     }
@@ -536,8 +630,54 @@ mod tests {
             Outcome::Skip(SkipReason::NoTimestamp, _)
         ));
         assert!(matches!(
-            norm(r#"{"ts":"soon"}"#),
+            norm(r#"{"ts":"soon","cost":1}"#),
             Outcome::Skip(SkipReason::BadTimestamp, _)
+        ));
+    }
+
+    #[test]
+    fn logger_envelopes_are_not_call_fields() {
+        // winston/python-json-logger: `message` is a string; pino/slog: `msg`.
+        let c = call(
+            r#"{"level":"info","message":"llm call","timestamp":"2026-11-20T10:00:01Z","model":"gpt-4o","cost":0.5}"#,
+        );
+        assert_eq!(c.cost_usd, Some(0.5));
+        let c = call(
+            r#"{"level":30,"time":1795168801120,"pid":1,"hostname":"h","msg":"x","model":"gpt-4o","inputTokens":10}"#,
+        );
+        assert_eq!((c.ts_ms, c.input_tokens), (1795168801120, 10));
+        // A reply object under `message` is not Claude Code.
+        let c = call(
+            r#"{"timestamp":"2026-11-20T10:00:01Z","model":"gpt-4o","message":{"role":"assistant","content":"hi"},"cost":1,"type":"faq"}"#,
+        );
+        assert_eq!(c.call_type.as_deref(), Some("faq"));
+        // Only envelope: not a call, with its reason.
+        assert!(matches!(
+            norm(r#"{"level":30,"time":1795168801120,"msg":"server listening"}"#),
+            Outcome::NotACall(NO_CALL_FIELDS)
+        ));
+    }
+
+    #[test]
+    fn timestamps_outside_years_1_to_9999_are_bad() {
+        for line in [
+            r#"{"ts":1e25,"cost":1}"#,
+            r#"{"timestamp":"0000-01-01T00:00:00Z","cost":1}"#,
+            r#"{"timestamp":"9999-12-31T23:59:59-01:00","cost":1}"#,
+        ] {
+            assert!(
+                matches!(norm(line), Outcome::Skip(SkipReason::BadTimestamp, _)),
+                "{line}"
+            );
+        }
+        // i64::MAX read as nanoseconds is 2262-04-11: a real (if odd) instant, not a panic.
+        assert!(matches!(
+            norm(r#"{"ts":9223372036854775807,"cost":1}"#),
+            Outcome::Call(_)
+        ));
+        assert!(matches!(
+            norm(r#"{"ts":1,"input_tokens":1e300}"#),
+            Outcome::Skip(SkipReason::OutOfRange, _)
         ));
     }
 

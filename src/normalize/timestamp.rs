@@ -93,9 +93,19 @@ impl Zone {
     }
 }
 
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the instants every part of llmlog (and
+/// chrono) can place on a calendar. A timestamp outside them is a bad line, not a panic later.
+pub const MIN_MS: i64 = -62_135_596_800_000;
+pub const MAX_MS: i64 = 253_402_300_799_999;
+
+/// The instant, if it lies in the years 1–9999.
+pub fn in_range(ms: i64) -> Option<i64> {
+    (MIN_MS..=MAX_MS).contains(&ms).then_some(ms)
+}
+
 /// Epoch number → milliseconds, the unit chosen by magnitude (s, ms, µs, ns).
 pub fn epoch_to_ms(v: f64) -> Option<i64> {
-    if !v.is_finite() || v < 0.0 {
+    if !(0.0..1e22).contains(&v) {
         return None;
     }
     let ms = if v < 1e11 {
@@ -107,7 +117,7 @@ pub fn epoch_to_ms(v: f64) -> Option<i64> {
     } else {
         v / 1e6
     };
-    Some(ms.round() as i64)
+    in_range(ms.round() as i64)
 }
 
 /// What a timestamp string said: an instant, or a wall-clock time still to be placed in a zone.
@@ -128,6 +138,9 @@ pub fn parse_time_str(s: &str) -> Option<Parsed> {
         return s.parse::<f64>().ok().and_then(epoch_to_ms).map(Parsed::Utc);
     }
     let year = digits(b, 0, 4)? as i32;
+    if year < 1 {
+        return None;
+    }
     if b[7] != b'-' {
         return None;
     }
@@ -183,7 +196,7 @@ pub fn parse_time_str(s: &str) -> Option<Parsed> {
                 5 if tail[2] == b':' => (digits(tail, 0, 2)?, digits(tail, 3, 2)?),
                 _ => return None,
             };
-            let off_ms = (oh * 3600 + om * 60) as i64 * 1000;
+            let off_ms = (oh * 3600 + om * 60) * 1000;
             let off_ms = if *sign == b'-' { -off_ms } else { off_ms };
             Some(Parsed::Utc(local_ms - off_ms))
         }

@@ -457,7 +457,7 @@ fn cost_over_time<DB: DrawingBackend>(
         .x_labels(n.min(60) + 1)
         .x_label_formatter(&|x| {
             let i = x.floor() as usize;
-            if (x - x.floor()).abs() < 1e-9 && i < labels.len() && i % every == 0 {
+            if (x - x.floor()).abs() < 1e-9 && i < labels.len() && i.is_multiple_of(every) {
                 labels[i].clone()
             } else {
                 String::new()
@@ -579,7 +579,7 @@ fn latency<DB: DrawingBackend>(
         .x_labels(n + 1)
         .x_label_formatter(&|x| {
             let i = x.round() as usize;
-            if (x - x.round()).abs() < 1e-9 && i < n && i % 2 == 0 {
+            if (x - x.round()).abs() < 1e-9 && i < n && i.is_multiple_of(2) {
                 edge_label(shown[i].0)
             } else {
                 String::new()

@@ -1,60 +1,13 @@
 //! How numbers read: dollars with enough digits for a $0.00004 call, counts with separators.
 
-/// `$1,234.56`, `$0.0123`, `$0.000040`.
-pub fn money(v: f64) -> String {
-    // A nudge of one part in 10^12 makes decimal ties round up as people expect: 0.06125 is
-    // stored as 0.061249999… and would otherwise print as $0.0612.
-    let a = v.abs() * (1.0 + 1e-12);
-    let s = if a == 0.0 {
-        "0.00".to_string()
-    } else if a >= 1.0 {
-        group_thousands(&format!("{a:.2}"))
-    } else if a >= 0.01 {
-        format!("{a:.4}")
-    } else {
-        format!("{a:.6}")
-    };
-    if v < 0.0 {
-        format!("-${s}")
-    } else {
-        format!("${s}")
-    }
-}
-
-pub fn opt_money(v: Option<f64>) -> String {
-    v.map(money).unwrap_or_else(|| "–".into())
-}
-
-/// `4,210,331`.
-pub fn count(n: u64) -> String {
-    group_thousands(&n.to_string())
-}
-
-fn group_thousands(s: &str) -> String {
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (s, None),
-    };
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
-}
+pub use crate::fmt::{count, money, opt_money};
 
 /// `98.5%`.
 pub fn pct(v: Option<f64>) -> String {
     match v {
         None => "–".into(),
         // Exactly 100% reads "100%"; just under it must not round up to look complete.
-        Some(x) if x == 1.0 => "100%".into(),
+        Some(1.0) => "100%".into(),
         Some(x) if (0.9995..1.0).contains(&x) => "99.9%".into(),
         Some(x) => format!("{:.1}%", x * 100.0),
     }

@@ -2,8 +2,8 @@
 
 use super::{f64_col, i64_col, u64_col, Names, Report, ReportOptions};
 use crate::engine::timeline;
-use crate::ingest::Scan;
 use crate::normalize::columns::col_names as c;
+use crate::scan::Scan;
 use anyhow::Result;
 use polars::prelude::*;
 use std::collections::BTreeMap;
@@ -30,8 +30,10 @@ pub const LATENCY_EDGES: &[f64] = &[
 ];
 
 pub fn build(scan: &Scan, opts: &ReportOptions, report: &Report) -> Result<DashboardData> {
-    let lf = opts.filters.apply(scan.frame.clone().lazy(), &scan.names)?;
-    let names = Names(&scan.names);
+    let lf = opts
+        .filters
+        .apply(scan.frame.clone().lazy(), &scan.names, &scan.files)?;
+    let names = Names(&scan.names, &scan.files);
     let hourly = report.summary.days > 0 && report.summary.days < 3;
     let df = timeline::cost_over_time(lf.clone(), hourly).collect()?;
     let days = i64_col(&df, c::DAY)?;

@@ -5,9 +5,9 @@ use crate::budget::window::window_of;
 use crate::budget::Period;
 use crate::budget::{self, Budget, BudgetReport, DayCost, Trend};
 use crate::engine::{breakdown, budget_usage, filter::Filters, outliers, summary};
-use crate::ingest::{Problem, Scan};
 use crate::normalize::columns::col_names as c;
 use crate::normalize::timestamp::{date_of, day_to_string, format_local, local_midnight_ms};
+use crate::scan::{Problem, Scan};
 pub mod dashboard;
 
 use anyhow::Result;
@@ -177,11 +177,18 @@ pub struct SkippedReport {
     pub lines: u64,
     pub by_reason: BTreeMap<&'static str, u64>,
     pub examples: Vec<Problem>,
-    /// Calls logged again under a request id already seen; counted once.
+    /// The same call logged again (same request id and content, or the same line in another
+    /// file); counted once.
     pub duplicates: u64,
     pub duplicate_examples: Vec<Problem>,
-    /// Lines that are not calls by their shape's rules (Claude Code user turns, say).
+    /// Request ids used for more than one distinct call: every such call is counted.
+    pub reused_ids: u64,
+    pub reused_id_examples: Vec<Problem>,
+    /// Lines that are not calls: a shape's own non-call lines (Claude Code user turns, say), and
+    /// lines naming no model, tokens, cost, latency or outcome. Never errors.
     pub not_calls: u64,
+    pub not_call_reasons: BTreeMap<&'static str, u64>,
+    pub not_call_examples: Vec<Problem>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -235,7 +242,8 @@ impl ReportOptions {
 }
 
 /// Dimension codes → display names.
-struct Names<'a>(&'a [String]);
+/// Codes → names: the dictionary, and the input files (for the `file` column).
+struct Names<'a>(&'a [String], &'a [String]);
 
 impl Names<'_> {
     fn of(&self, column: &str, v: Option<i64>) -> String {
@@ -243,6 +251,11 @@ impl Names<'_> {
             (_, None) => "(none)".into(),
             (c::HOUR, Some(h)) => format!("{h:02}"),
             (c::DAY, Some(d)) => day_to_string(d as i32),
+            (c::FILE, Some(f)) => self
+                .1
+                .get(f as usize)
+                .cloned()
+                .unwrap_or_else(|| "?".into()),
             (_, Some(0)) => "(none)".into(),
             (_, Some(code)) => self
                 .0
@@ -254,8 +267,10 @@ impl Names<'_> {
 }
 
 pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
-    let names = Names(&scan.names);
-    let lf = opts.filters.apply(scan.frame.clone().lazy(), &scan.names)?;
+    let names = Names(&scan.names, &scan.files);
+    let lf = opts
+        .filters
+        .apply(scan.frame.clone().lazy(), &scan.names, &scan.files)?;
     let mut warnings = Vec::new();
 
     let t = summary::totals(lf.clone(), opts.slow_threshold_s).collect()?;
@@ -309,18 +324,31 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
     let errors_by_kind = {
         let keys = i64_col(&errs, c::ERROR_KIND)?;
         let n = u64_col(&errs, "calls")?;
-        keys.into_iter()
+        let mut v: Vec<KeyCount> = keys
+            .into_iter()
             .zip(n)
             .map(|(k, n)| KeyCount {
                 key: names.of(c::ERROR_KIND, k),
                 calls: n.unwrap_or(0),
             })
-            .collect()
+            .collect();
+        // Ties by name, not by dictionary code (which depends on thread timing).
+        v.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.key.cmp(&b.key)));
+        v
     };
 
     let rows = |keys: &[&str]| -> Result<Vec<Row>> {
         let df = breakdown::by(lf.clone(), keys).collect()?;
-        rows_of(&df, keys, &names, cost)
+        let mut rows = rows_of(&df, keys, &names, cost)?;
+        // Ties by the key's text, not its dictionary code (which depends on which thread saw
+        // the string first): the same input gives the same order on every run.
+        rows.sort_by(|a, b| {
+            b.cost_usd
+                .total_cmp(&a.cost_usd)
+                .then(b.calls.cmp(&a.calls))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        Ok(rows)
     };
     let by_model = rows(&[c::MODEL])?;
     let by_type = rows(&[c::TYPE])?;
@@ -377,14 +405,16 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
         let n = u64_col(&unpriced, "calls")?;
         let i = u64_col(&unpriced, "input_tokens")?;
         let o = u64_col(&unpriced, "output_tokens")?;
-        (0..m.len())
+        let mut v: Vec<UnpricedModel> = (0..m.len())
             .map(|k| UnpricedModel {
                 model: names.of(c::MODEL, m[k]),
                 calls: n[k].unwrap_or(0),
                 input_tokens: i[k].unwrap_or(0),
                 output_tokens: o[k].unwrap_or(0),
             })
-            .collect()
+            .collect();
+        v.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.model.cmp(&b.model)));
+        v
     };
     let unpriced_calls = u64_at(&t, "unpriced_calls")?.unwrap_or(0);
     if unpriced_calls > 0 {
@@ -398,7 +428,7 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
         warnings
             .push("no calls matched: check the paths, the filters and the skipped lines".into());
     }
-    for e in &scan.read_errors {
+    for e in &scan.counts.read_errors {
         warnings.push(format!("could not read to the end: {e}"));
     }
 
@@ -414,8 +444,8 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
             version: env!("CARGO_PKG_VERSION"),
             timezone: opts.tz.name().to_string(),
             files: scan.files.clone(),
-            bytes_read: scan.bytes,
-            lines_read: scan.lines,
+            bytes_read: scan.counts.bytes,
+            lines_read: scan.counts.lines,
             since: opts.filters.since_ms.map(|m| format_local(m, opts.tz)),
             until: opts.filters.until_ms.map(|m| format_local(m, opts.tz)),
             filters: opts.filter_labels.clone(),
@@ -447,12 +477,16 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
             share: (latency_calls > 0).then(|| slow as f64 / latency_calls as f64),
         },
         skipped: SkippedReport {
-            lines: scan.skipped.lines,
-            by_reason: scan.skipped.by_reason.clone(),
-            examples: scan.skipped.examples.clone(),
-            duplicates: scan.duplicates.count,
-            duplicate_examples: scan.duplicates.examples.clone(),
-            not_calls: scan.not_calls,
+            lines: scan.counts.skipped.lines,
+            by_reason: scan.counts.skipped.by_reason.clone(),
+            examples: scan.counts.skipped.examples.clone(),
+            duplicates: scan.counts.duplicates.count,
+            duplicate_examples: scan.counts.duplicates.examples.clone(),
+            reused_ids: scan.counts.reused_ids.count,
+            reused_id_examples: scan.counts.reused_ids.examples.clone(),
+            not_calls: scan.counts.not_calls.count,
+            not_call_reasons: scan.counts.not_calls.by_reason.clone(),
+            not_call_examples: scan.counts.not_calls.examples.clone(),
         },
         pricing: PricingReport {
             priced_calls: u64_at(&t, "priced_calls")?.unwrap_or(0),
@@ -517,7 +551,7 @@ pub fn evaluate_budgets(
 }
 
 fn names_of(names: &[String], column: &str, v: Option<i64>) -> String {
-    Names(names).of(column, v)
+    Names(names, &[]).of(column, v)
 }
 
 /// Spend in the last call's month so far, and that month's total at the same daily rate.

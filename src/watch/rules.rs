@@ -1,11 +1,11 @@
-//! Which alerts the running totals call for now — pure: (totals, rules, now, raised) → new alerts.
+//! Which alerts the budgets' state and the running totals call for now — pure:
+//! (budget reports, totals, rules, raised) → new alerts.
 
 use super::totals::Totals;
 use crate::alert::{Alert, AlertRecord};
-use crate::budget::{evaluate, Budget};
+use crate::budget::{Budget, BudgetReport};
 use crate::config::file::AlertsSection;
-use crate::render::format::money;
-use chrono_tz::Tz;
+use crate::fmt::money;
 
 fn pct(v: f64) -> String {
     format!("{:.0}%", v * 100.0)
@@ -19,18 +19,13 @@ fn budget_prefix(name: &str, window_start: &str, member: Option<&str>) -> String
 /// Budget alerts: each threshold once per window and member; once a higher threshold has fired,
 /// lower ones stay quiet for that window. A new window starts clean (its key differs).
 pub fn budget_alerts(
-    totals: &Totals,
+    reports: &[BudgetReport],
     budgets: &[Budget],
-    now_ms: i64,
-    now_day: i32,
-    tz: Tz,
     raised: &[AlertRecord],
     at: &str,
 ) -> Vec<Alert> {
     let mut out = Vec::new();
-    for b in budgets {
-        let usage = totals.budget_usage(b);
-        let report = evaluate(b, &usage, now_ms, now_day, tz);
+    for (b, report) in budgets.iter().zip(reports) {
         // Per-field budgets list their members near or over the limit; others have one state.
         let states: Vec<(Option<String>, f64, f64)> = if b.per.is_some() {
             report

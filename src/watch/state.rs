@@ -1,8 +1,10 @@
-//! What `watch` remembers across restarts — file marks, running totals and alerts — saved
-//! together in one atomic write, so after a crash every call is counted exactly once.
+//! What `watch` remembers across restarts: the alerts it raised and where each was delivered,
+//! saved in one atomic write so no alert is lost or sent twice.
+//!
+//! Counts are not saved: every start recomputes them from the logs with the same scan
+//! `budget status` runs, so the two cannot disagree — whatever budgets were added or edited
+//! since, and whatever happened to the files while watch was down.
 
-use super::tail::FileMark;
-use super::totals::Totals;
 use crate::alert::AlertRecord;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -12,10 +14,29 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     pub version: u32,
-    pub files: Vec<FileMark>,
-    pub totals: Totals,
-    /// Every alert raised, with what each sink has delivered; raised alerts are never raised again.
+    /// Alerts raised and still relevant, with what each sink has delivered; a raised alert is
+    /// never raised again while it is remembered (see `prune`).
     pub alerts: Vec<AlertRecord>,
+}
+
+/// How long alerts that are not tied to a budget window are remembered (and so how far back a
+/// fresh start looks for expensive calls to alert on).
+pub const ALERT_MEMORY_MS: i64 = 7 * 86_400_000;
+
+impl State {
+    /// Forgets delivered alerts that can no longer fire again: budget alerts of windows that have
+    /// ended (`current` gives each budget's current window start), others after `ALERT_MEMORY_MS`.
+    pub fn prune(&mut self, now_ms: i64, current: &dyn Fn(&str) -> Option<String>) {
+        self.alerts.retain(|r| {
+            if r.delivered.values().any(|d| !*d) {
+                return true; // still owed to a sink
+            }
+            match (&r.alert.budget, &r.alert.window_start) {
+                (Some(b), Some(ws)) => current(b).is_some_and(|cur| *ws >= cur),
+                _ => now_ms - r.raised_ms < ALERT_MEMORY_MS,
+            }
+        });
+    }
 }
 
 pub const FILE_NAME: &str = "watch-state.json";
@@ -30,7 +51,7 @@ pub fn load(dir: &Path) -> Result<State> {
         Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
             format!("state file {} is damaged; move it away to start over (calls will be counted again)", p.display())
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State { version: 1, ..Default::default() }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State { version: 2, ..Default::default() }),
         Err(e) => Err(e).with_context(|| format!("cannot read state file {}", p.display())),
     }
 }

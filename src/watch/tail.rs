@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 const RETIRE_AFTER: Duration = Duration::from_secs(5);
 /// The first line's checksum covers at most this many bytes.
 const HEAD_MAX: usize = 4096;
+/// Bytes read per step: new data is handed on in blocks of this size.
+const BLOCK: usize = crate::ingest::BLOCK_BYTES;
 
 /// What is persisted per file: enough to resume exactly where we stopped.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -29,6 +31,27 @@ pub struct FileMark {
     /// A .gz file is read once, whole.
     #[serde(default)]
     pub done: bool,
+    /// Lines consumed (so new lines have their line numbers).
+    #[serde(default)]
+    pub line: u64,
+}
+
+impl FileMark {
+    /// The mark of a file read up to `offset` (just after a newline) and `line` lines.
+    pub fn of(path: &Path, offset: u64, line: u64) -> std::io::Result<FileMark> {
+        let mut f = File::open(path)?;
+        let m = f.metadata()?;
+        let gz = path.extension().is_some_and(|e| e == "gz");
+        Ok(FileMark {
+            path: path.to_path_buf(),
+            dev: m.dev(),
+            ino: m.ino(),
+            head: head_of(&mut f)?,
+            offset,
+            done: gz,
+            line,
+        })
+    }
 }
 
 struct Tracked {
@@ -42,6 +65,8 @@ struct Tracked {
 pub struct Lines<'a> {
     pub path: &'a Path,
     pub start_offset: u64,
+    /// Line number of the first line in `bytes` (1-based).
+    pub first_line: u64,
     pub bytes: &'a [u8],
 }
 
@@ -134,7 +159,7 @@ impl Tailer {
     }
 
     /// Files that currently match the inputs.
-    fn discover(&self) -> Vec<PathBuf> {
+    pub fn discover(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
         for input in &self.inputs {
             let p = Path::new(input);
@@ -188,6 +213,7 @@ impl Tailer {
                             head: 0,
                             offset,
                             done: false,
+                            line: 0,
                         },
                         file: None,
                         missing_since: None,
@@ -210,8 +236,8 @@ impl Tailer {
         }
         // Forget files that left the inputs and have been quiet for a while.
         self.tracked.retain(|t| {
-            !t.missing_since
-                .is_some_and(|m| now.duration_since(m) > RETIRE_AFTER)
+            t.missing_since
+                .is_none_or(|m| now.duration_since(m) <= RETIRE_AFTER)
         });
         problems
     }
@@ -250,19 +276,45 @@ fn read_new(t: &mut Tracked, on_lines: &mut dyn FnMut(Lines<'_>)) -> std::io::Re
     }
     let file = t.file.as_mut().unwrap();
     if t.mark.path.extension().is_some_and(|e| e == "gz") {
-        // Compressed files are finished files: read once, whole.
+        // Compressed files are finished files: read once, streamed in blocks.
         file.seek(SeekFrom::Start(0))?;
-        let mut text = Vec::new();
-        flate2::read::MultiGzDecoder::new(&mut *file).read_to_end(&mut text)?;
-        if !text.is_empty() && !text.ends_with(b"\n") {
-            text.push(b'\n');
+        let mut gz = flate2::read::MultiGzDecoder::new(&mut *file);
+        let mut carry: Vec<u8> = Vec::new();
+        let mut line = 1u64;
+        loop {
+            let mut buf = std::mem::take(&mut carry);
+            let n = (&mut gz).take(BLOCK as u64).read_to_end(&mut buf)?;
+            let eof = n == 0;
+            let cut = if eof {
+                if !buf.is_empty() && !buf.ends_with(b"\n") {
+                    buf.push(b'\n');
+                }
+                buf.len()
+            } else {
+                match memchr::memrchr(b'\n', &buf) {
+                    Some(i) => i + 1,
+                    None => {
+                        carry = buf;
+                        continue;
+                    }
+                }
+            };
+            carry = buf.split_off(cut);
+            if !buf.is_empty() {
+                on_lines(Lines {
+                    path: &t.mark.path,
+                    start_offset: 0,
+                    first_line: line,
+                    bytes: &buf,
+                });
+                line += memchr::memchr_iter(b'\n', &buf).count() as u64;
+            }
+            if eof {
+                break;
+            }
         }
-        on_lines(Lines {
-            path: &t.mark.path,
-            start_offset: 0,
-            bytes: &text,
-        });
         t.mark.done = true;
+        t.mark.line = line - 1;
         t.file = None;
         return Ok(());
     }
@@ -272,25 +324,36 @@ fn read_new(t: &mut Tracked, on_lines: &mut dyn FnMut(Lines<'_>)) -> std::io::Re
     let head = head_of(file)?;
     if len < t.mark.offset || (t.mark.head != 0 && head != t.mark.head) {
         t.mark.offset = 0;
+        t.mark.line = 0;
     }
     t.mark.head = head;
-    if len <= t.mark.offset {
-        return Ok(());
+    // In blocks, so a large new file never sits in memory whole; only whole lines are consumed
+    // (a line still being written is left for the next poll).
+    let mut buf: Vec<u8> = Vec::new();
+    while t.mark.offset < len {
+        file.seek(SeekFrom::Start(t.mark.offset + buf.len() as u64))?;
+        let want = (len - t.mark.offset - buf.len() as u64).min(BLOCK as u64);
+        if want == 0 {
+            break;
+        }
+        file.take(want).read_to_end(&mut buf)?;
+        let Some(last_nl) = memchr::memrchr(b'\n', &buf) else {
+            if (buf.len() as u64) < want {
+                break; // the file shrank under us
+            }
+            continue; // a long line: read on until it ends
+        };
+        let whole = &buf[..=last_nl];
+        on_lines(Lines {
+            path: &t.mark.path,
+            start_offset: t.mark.offset,
+            first_line: t.mark.line + 1,
+            bytes: whole,
+        });
+        t.mark.offset += whole.len() as u64;
+        t.mark.line += memchr::memchr_iter(b'\n', whole).count() as u64;
+        buf.clear();
     }
-    file.seek(SeekFrom::Start(t.mark.offset))?;
-    let mut buf = Vec::with_capacity((len - t.mark.offset) as usize);
-    file.take(len - t.mark.offset).read_to_end(&mut buf)?;
-    // Only whole lines: a line still being written is left for the next poll.
-    let Some(last_nl) = memchr::memrchr(b'\n', &buf) else {
-        return Ok(());
-    };
-    let whole = &buf[..=last_nl];
-    on_lines(Lines {
-        path: &t.mark.path,
-        start_offset: t.mark.offset,
-        bytes: whole,
-    });
-    t.mark.offset += whole.len() as u64;
     Ok(())
 }
 

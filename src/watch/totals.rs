@@ -1,136 +1,131 @@
-//! Running totals of everything watched: just what the alert rules need, bounded in size
-//! (per-day budget costs for a year, per-minute cost for a day, the last N outcomes).
+//! Watch's `CallSink`: running totals of the calls the shared scan counts, bounded by the windows
+//! they serve. Budgets are evaluated by the same polars query `budget status` runs, over a compact
+//! cube of cost per (local day × the fields budgets use), so the two agree by construction.
 
-use crate::budget::{Budget, DayCost};
-use crate::engine::filter::glob_match;
-use crate::normalize::record::CallRecord;
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use crate::budget::Budget;
+use crate::normalize::columns::{col_names as c, Dictionary};
+use crate::normalize::dimension::Dimension;
+use crate::scan::CallSink;
+use anyhow::Result;
+use polars::prelude::*;
+use std::collections::{BTreeMap, VecDeque};
 
-/// Days of budget history kept: enough for a yearly budget's window and its predecessor.
-const KEEP_DAYS: i32 = 800;
+/// Days of cube kept: a yearly budget's window and its predecessor, with room to spare.
+pub const KEEP_DAYS: i32 = 800;
+/// Minutes of per-minute cost kept, for the spike rule (the last hour and the 24 before it).
 const KEEP_MINUTES: i64 = 26 * 60;
 
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+/// A call over the expensive-call threshold, as the alert needs it.
+#[derive(Debug, Clone)]
+pub struct ExpensiveCall {
+    pub ts_ms: i64,
+    pub cost_usd: f64,
+    pub model: Option<String>,
+    pub user: Option<String>,
+    pub file: String,
+    pub line: u64,
+}
+
 pub struct Totals {
     /// Calls counted (each exactly once).
     pub calls: u64,
-    /// Lines skipped as unreadable.
-    pub skipped: u64,
     pub cost_usd: f64,
-    /// Local day → "budget name|member" → cost.
-    pub budget_days: BTreeMap<i32, BTreeMap<String, f64>>,
+    /// Cost per (day, budget fields…): the frame budget status queries, aggregated.
+    cube: Option<DataFrame>,
+    cube_keys: Vec<&'static str>,
+    compacted_height: usize,
     /// UTC minute → cost, for the spike rule.
     pub minutes: BTreeMap<i64, f64>,
     /// The latest outcomes, true for an error, for the error-rate rule.
     pub recent: VecDeque<bool>,
-    /// Calls dropped because their request id was seen just before (a logger that retried).
-    #[serde(default)]
-    pub duplicates: u64,
-    /// Hashes of the latest request ids, oldest first, for deduplication across restarts.
-    #[serde(default)]
-    pub recent_ids: VecDeque<u64>,
-    #[serde(skip)]
-    id_set: HashSet<u64>,
-}
-
-/// How many recent request ids are remembered: duplicates come from retrying loggers and sit
-/// close together; a bound keeps memory and the state file small.
-const RECENT_IDS: usize = 10_000;
-
-/// The value of a budget's field on a call, as scopes and `per` see it.
-fn field<'r>(r: &'r CallRecord<'_>, name: &str) -> Option<&'r str> {
-    match name {
-        "model" => r.model.as_deref(),
-        "provider" => r.provider.as_deref(),
-        "type" => r.call_type.as_deref(),
-        "user" => r.user.as_deref(),
-        "project" => r.project.as_deref(),
-        "tag" | "tags" => r.tags.as_deref(),
-        "conversation" => r.conversation.as_deref(),
-        _ => None,
-    }
-}
-
-pub fn in_scope(b: &Budget, r: &CallRecord<'_>) -> bool {
-    b.scope.iter().all(|(f, pattern)| match field(r, f) {
-        Some(v) if f == "tag" || f == "tags" => v.split(',').any(|t| glob_match(pattern, t)),
-        Some(v) => glob_match(pattern, v),
-        None => false,
-    })
+    recent_cap: usize,
+    expensive_usd: Option<f64>,
+    /// Expensive calls seen since the last `take_expensive`.
+    expensive: Vec<ExpensiveCall>,
 }
 
 impl Totals {
-    /// True when this request id was among the latest ones seen (the call is then not counted);
-    /// otherwise remembers it.
-    pub fn seen_before(&mut self, key: &str) -> bool {
-        if self.id_set.len() != self.recent_ids.len() {
-            self.id_set = self.recent_ids.iter().copied().collect(); // rebuilt after a restart
-        }
-        // FNV, not std's hasher: these hashes are saved, and must mean the same after an upgrade.
-        let id = super::tail::fnv1a(key.as_bytes());
-        if self.id_set.contains(&id) {
-            self.duplicates += 1;
-            return true;
-        }
-        self.id_set.insert(id);
-        self.recent_ids.push_back(id);
-        if self.recent_ids.len() > RECENT_IDS {
-            if let Some(old) = self.recent_ids.pop_front() {
-                self.id_set.remove(&old);
+    pub fn new(budgets: &[Budget], recent_cap: usize, expensive_usd: Option<f64>) -> Totals {
+        let mut cube_keys = vec![c::DAY];
+        for b in budgets {
+            for f in b.scope.keys().chain(b.per.iter()) {
+                if let Ok(d) = Dimension::parse(f) {
+                    if !cube_keys.contains(&d.column()) {
+                        cube_keys.push(d.column());
+                    }
+                }
             }
         }
-        false
-    }
-
-    pub fn add(&mut self, r: &CallRecord<'_>, day: i32, budgets: &[Budget], recent_cap: usize) {
-        let cost = r.cost_usd.unwrap_or(0.0);
-        self.calls += 1;
-        self.cost_usd += cost;
-        for b in budgets.iter().filter(|b| in_scope(b, r)) {
-            let member = match &b.per {
-                Some(p) => field(r, p).unwrap_or("(none)"),
-                None => "",
-            };
-            *self
-                .budget_days
-                .entry(day)
-                .or_default()
-                .entry(format!("{}|{member}", b.name))
-                .or_default() += cost;
-        }
-        *self.minutes.entry(r.ts_ms.div_euclid(60_000)).or_default() += cost;
-        if recent_cap > 0 {
-            self.recent.push_back(!r.ok);
-            while self.recent.len() > recent_cap {
-                self.recent.pop_front();
-            }
+        Totals {
+            calls: 0,
+            cost_usd: 0.0,
+            cube: None,
+            cube_keys,
+            compacted_height: 0,
+            minutes: BTreeMap::new(),
+            recent: VecDeque::new(),
+            recent_cap,
+            expensive_usd,
+            expensive: Vec::new(),
         }
     }
 
-    /// Daily costs of one budget, as `budget::evaluate` wants them.
-    pub fn budget_usage(&self, b: &Budget) -> Vec<DayCost> {
-        let prefix = format!("{}|", b.name);
-        let mut out = Vec::new();
-        for (day, members) in &self.budget_days {
-            for (k, cost) in members.range(prefix.clone()..) {
-                let Some(member) = k.strip_prefix(&prefix) else {
-                    break;
-                };
-                out.push(DayCost {
-                    day: *day,
-                    key: b.per.as_ref().map(|_| member.to_string()),
-                    cost: *cost,
-                });
+    /// The cube as a lazy frame with the canonical column names budget queries use.
+    pub fn cube(&self) -> LazyFrame {
+        match &self.cube {
+            Some(f) => f.clone().lazy(),
+            None => {
+                let mut cols: Vec<Column> = self
+                    .cube_keys
+                    .iter()
+                    .map(|k| {
+                        if *k == c::DAY {
+                            Int32Chunked::from_vec((*k).into(), vec![]).into_column()
+                        } else {
+                            UInt32Chunked::from_vec((*k).into(), vec![]).into_column()
+                        }
+                    })
+                    .collect();
+                cols.push(Float64Chunked::from_vec(c::COST.into(), vec![]).into_column());
+                DataFrame::new(0, cols)
+                    .expect("empty cube has consistent columns")
+                    .lazy()
             }
         }
-        out
     }
 
-    pub fn prune(&mut self, now_ms: i64, now_day: i32) {
-        self.budget_days.retain(|d, _| *d >= now_day - KEEP_DAYS);
+    fn aggregate(&self, lf: LazyFrame) -> LazyFrame {
+        let keys: Vec<Expr> = self.cube_keys.iter().map(|k| col(*k)).collect();
+        lf.group_by(keys)
+            .agg([col(c::COST).fill_null(lit(0.0)).sum().alias(c::COST)])
+    }
+
+    /// Re-aggregates the cube and drops days no window needs.
+    pub fn compact(&mut self, now_day: i32) -> Result<()> {
+        let Some(cube) = self.cube.take() else {
+            return Ok(());
+        };
+        let lf = cube
+            .lazy()
+            .filter(col(c::DAY).gt_eq(lit(now_day - KEEP_DAYS)));
+        let keys: Vec<Expr> = self.cube_keys.iter().map(|k| col(*k)).collect();
+        let f = self
+            .aggregate(lf)
+            .sort_by_exprs(keys, SortMultipleOptions::default())
+            .collect()?;
+        self.compacted_height = f.height();
+        self.cube = Some(f);
+        Ok(())
+    }
+
+    pub fn prune(&mut self, now_ms: i64, now_day: i32) -> Result<()> {
         let now_min = now_ms.div_euclid(60_000);
         self.minutes.retain(|m, _| *m > now_min - KEEP_MINUTES);
+        self.compact(now_day)
+    }
+
+    pub fn take_expensive(&mut self) -> Vec<ExpensiveCall> {
+        std::mem::take(&mut self.expensive)
     }
 
     /// Cost of the last 60 minutes, and the average hour of the 24 hours before them.
@@ -154,5 +149,75 @@ impl Totals {
         (over > 0 && self.recent.len() >= over).then(|| {
             self.recent.iter().rev().take(over).filter(|e| **e).count() as f64 / over as f64
         })
+    }
+
+    /// Cost in the last 24 hours.
+    pub fn last_day(&self, now_ms: i64) -> f64 {
+        self.minutes
+            .range((now_ms.div_euclid(60_000) - 24 * 60)..)
+            .map(|(_, c)| c)
+            .sum()
+    }
+}
+
+impl CallSink for Totals {
+    fn calls(&mut self, frame: DataFrame, dict: &Dictionary, files: &[String]) -> Result<()> {
+        let ts = frame.column(c::TS_MS)?.i64()?.clone();
+        let cost = frame.column(c::COST)?.f64()?.clone();
+        let ok = frame.column(c::OK)?.bool()?.clone();
+        self.calls += frame.height() as u64;
+        for (t, v) in ts.iter().zip(cost.iter()) {
+            let (t, v) = (t.unwrap_or(0), v.unwrap_or(0.0));
+            self.cost_usd += v;
+            *self.minutes.entry(t.div_euclid(60_000)).or_default() += v;
+        }
+        if self.recent_cap > 0 {
+            for o in ok.iter() {
+                self.recent.push_back(!o.unwrap_or(true));
+            }
+            while self.recent.len() > self.recent_cap {
+                self.recent.pop_front();
+            }
+        }
+        if let Some(limit) = self.expensive_usd {
+            let over = frame.filter(&cost.gt(limit))?;
+            if over.height() > 0 {
+                let names = dict.names();
+                let name = |col: &str, i: usize| -> Result<Option<String>> {
+                    let code = over.column(col)?.u32()?.get(i).unwrap_or(0);
+                    Ok((code > 0).then(|| names.get(code as usize).cloned().unwrap_or_default()))
+                };
+                for i in 0..over.height() {
+                    let file = over.column(c::FILE)?.u32()?.get(i).unwrap_or(0);
+                    self.expensive.push(ExpensiveCall {
+                        ts_ms: over.column(c::TS_MS)?.i64()?.get(i).unwrap_or(0),
+                        cost_usd: over.column(c::COST)?.f64()?.get(i).unwrap_or(0.0),
+                        model: name(c::MODEL, i)?,
+                        user: name(c::USER, i)?,
+                        file: files.get(file as usize).cloned().unwrap_or_default(),
+                        line: over.column(c::LINE)?.u32()?.get(i).unwrap_or(0) as u64,
+                    });
+                }
+            }
+        }
+        let keys: Vec<Expr> = self
+            .cube_keys
+            .iter()
+            .map(|k| col(*k))
+            .chain([col(c::COST)])
+            .collect();
+        let part = self.aggregate(frame.lazy().select(keys)).collect()?;
+        match &mut self.cube {
+            None => self.cube = Some(part),
+            Some(cube) => {
+                cube.vstack_mut_owned(part)?;
+            }
+        }
+        // Keep the cube compact as it grows: re-aggregate once it doubles.
+        let h = self.cube.as_ref().map_or(0, |f| f.height());
+        if h > 2 * self.compacted_height + 50_000 {
+            self.compact(i32::MIN / 2)?;
+        }
+        Ok(())
     }
 }

@@ -1,4 +1,5 @@
-//! Reads one JSON line into a `RawCall`: every known alias, borrowed from the line, nothing converted.
+//! Reads one JSON line into a `RawCall`: every alias the shape adapters name, borrowed from the
+//! line, nothing converted.
 //!
 //! We walk the object with a serde visitor instead of building a `serde_json::Value`: no map is
 //! allocated, unknown fields are skipped without being materialized, and strings without escapes
@@ -61,17 +62,18 @@ pub struct RawCall<'a> {
     pub prompt_length: Option<Slot<'a>>,
     /// The top-level `type`, kept apart: in Claude Code logs it is the line's role, not a purpose.
     pub line_type: Option<Cow<'a, str>>,
-    /// Claude Code markers: a `message` object, and whether it carried `usage`.
-    pub has_message: bool,
+    /// Claude Code markers: `message.role`, whether `message` carried `usage`, thread keys.
+    pub message_role: Option<Cow<'a, str>>,
     pub has_message_usage: bool,
-    pub has_session_marker: bool,
+    pub has_thread_marker: bool,
+    pub has_session_id: bool,
     pub cached_beside_input: bool,
     pub cache_write_beside_input: bool,
 }
 
 /// Where in the object we are; the same key means different things in different places.
 #[derive(Clone, Copy, PartialEq, Debug)]
-enum Ctx {
+pub enum Ctx {
     Top,
     Usage,
     Message,
@@ -81,19 +83,33 @@ enum Ctx {
     Error,
 }
 
+/// What a key means, as a shape adapter names it.
 #[derive(Clone, Copy, Debug)]
-enum Target {
+pub enum Target {
     Ignore,
     Nested(Ctx),
     Field(FieldId, u8, &'static str),
     /// `error` at the top: a string, bool or object.
     ErrorValue(&'static str),
+    /// The top-level `type`: a purpose in app logs, a line role in Claude Code logs.
     LineType,
-    SessionMarker,
+    /// A key only one shape writes (Claude Code's `parentUuid`, say): a marker, not a field.
+    Marker(Marker),
+    /// `message.role`.
+    Role,
+}
+
+/// Distinctive keys that tell a shape apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Marker {
+    /// `parentUuid`, `isSidechain`, `leafUuid`: only Claude Code writes these.
+    ClaudeThread,
+    /// Claude Code's `sessionId` (also a conversation id).
+    SessionId,
 }
 
 #[derive(Clone, Copy, Debug)]
-enum FieldId {
+pub enum FieldId {
     Timestamp,
     EndTime,
     Model,
@@ -124,187 +140,15 @@ enum FieldId {
 
 use FieldId as F;
 
-/// The alias table. Ranks order aliases of one field: the lowest rank present wins.
+/// A key's meaning: the first shape adapter that names it wins. Metadata fields rank below
+/// top-level ones (+20) so an explicit top-level field wins.
 fn classify(ctx: Ctx, key: &str) -> Target {
-    let f = |id, rank, name| Target::Field(id, rank, name);
-    match ctx {
-        Ctx::Top | Ctx::Metadata => {
-            // Metadata fields rank below top-level ones (+20) so an explicit top-level field wins.
-            let bump = if ctx == Ctx::Metadata { 20 } else { 0 };
-            let t = match key {
-                "timestamp" => f(F::Timestamp, 0, "timestamp"),
-                "ts" => f(F::Timestamp, 1, "ts"),
-                "time" => f(F::Timestamp, 2, "time"),
-                "@timestamp" => f(F::Timestamp, 3, "@timestamp"),
-                "created_at" => f(F::Timestamp, 4, "created_at"),
-                "created" => f(F::Timestamp, 5, "created"),
-                "startTime" => f(F::Timestamp, 6, "startTime"),
-                "start_time" => f(F::Timestamp, 7, "start_time"),
-                "endTime" => f(F::EndTime, 0, "endTime"),
-                "end_time" => f(F::EndTime, 1, "end_time"),
-                "model" => f(F::Model, 0, "model"),
-                "model_name" => f(F::Model, 1, "model_name"),
-                "gen_ai.response.model" => f(F::Model, 2, "gen_ai.response.model"),
-                "gen_ai.request.model" => f(F::Model, 3, "gen_ai.request.model"),
-                "provider" => f(F::Provider, 0, "provider"),
-                "gen_ai.provider.name" => f(F::Provider, 1, "gen_ai.provider.name"),
-                "gen_ai.system" => f(F::Provider, 2, "gen_ai.system"),
-                "custom_llm_provider" => f(F::Provider, 3, "custom_llm_provider"),
-                "query_type" => f(F::CallType, 0, "query_type"),
-                "feature" => f(F::CallType, 1, "feature"),
-                "operation" => f(F::CallType, 2, "operation"),
-                "kind" => f(F::CallType, 3, "kind"),
-                "call_type" => f(F::CallType, 4, "call_type"),
-                "gen_ai.operation.name" => f(F::CallType, 5, "gen_ai.operation.name"),
-                "type" if ctx == Ctx::Top => Target::LineType,
-                "type" => f(F::CallType, 6, "type"),
-                "user_id" => f(F::User, 0, "user_id"),
-                "userId" => f(F::User, 1, "userId"),
-                "customer_id" => f(F::User, 2, "customer_id"),
-                "end_user" => f(F::User, 3, "end_user"),
-                "user" => f(F::User, 4, "user"),
-                "project" => f(F::Project, 0, "project"),
-                "team" => f(F::Project, 1, "team"),
-                "team_id" => f(F::Project, 2, "team_id"),
-                "app" => f(F::Project, 3, "app"),
-                "tags" => f(F::Tags, 0, "tags"),
-                "request_tags" => f(F::Tags, 1, "request_tags"),
-                "conversation_id" => f(F::Conversation, 0, "conversation_id"),
-                "gen_ai.conversation.id" => f(F::Conversation, 1, "gen_ai.conversation.id"),
-                "session_id" => f(F::Conversation, 2, "session_id"),
-                "sessionId" => f(F::Conversation, 3, "sessionId"),
-                "request_id" => f(F::RequestId, 0, "request_id"),
-                "requestId" => f(F::RequestId, 1, "requestId"),
-                "gen_ai.response.id" => f(F::RequestId, 2, "gen_ai.response.id"),
-                "id" => f(F::RequestId, 3, "id"),
-                "status" => f(F::Status, 0, "status"),
-                "status_code" => f(F::Status, 1, "status_code"),
-                "http_status" => f(F::Status, 2, "http_status"),
-                "success" => f(F::Success, 0, "success"),
-                "error" => Target::ErrorValue("error"),
-                "error_type" => f(F::ErrorKind, 0, "error_type"),
-                "error.type" => f(F::ErrorKind, 1, "error.type"),
-                "error_code" => f(F::ErrorKind, 2, "error_code"),
-                "error.code" => f(F::ErrorKind, 3, "error.code"),
-                "input_tokens" => f(F::InputTokens, 0, "input_tokens"),
-                "prompt_tokens" => f(F::InputTokens, 1, "prompt_tokens"),
-                "inputTokens" => f(F::InputTokens, 2, "inputTokens"),
-                "promptTokens" => f(F::InputTokens, 3, "promptTokens"),
-                "gen_ai.usage.input_tokens" => f(F::InputTokens, 4, "gen_ai.usage.input_tokens"),
-                "gen_ai.usage.prompt_tokens" => f(F::InputTokens, 5, "gen_ai.usage.prompt_tokens"),
-                "output_tokens" => f(F::OutputTokens, 0, "output_tokens"),
-                "completion_tokens" => f(F::OutputTokens, 1, "completion_tokens"),
-                "outputTokens" => f(F::OutputTokens, 2, "outputTokens"),
-                "completionTokens" => f(F::OutputTokens, 3, "completionTokens"),
-                "gen_ai.usage.output_tokens" => f(F::OutputTokens, 4, "gen_ai.usage.output_tokens"),
-                "gen_ai.usage.completion_tokens" => {
-                    f(F::OutputTokens, 5, "gen_ai.usage.completion_tokens")
-                }
-                "cached_tokens" => f(F::CachedTokens, 0, "cached_tokens"),
-                "cachedTokens" => f(F::CachedTokens, 1, "cachedTokens"),
-                "gen_ai.usage.cache_read.input_tokens" => {
-                    f(F::CachedTokens, 2, "gen_ai.usage.cache_read.input_tokens")
-                }
-                "cache_read_input_tokens" => f(F::CachedTokensBeside, 3, "cache_read_input_tokens"),
-                "cache_creation_input_tokens" => {
-                    f(F::CacheWriteTokensBeside, 0, "cache_creation_input_tokens")
-                }
-                "gen_ai.usage.cache_creation.input_tokens" => f(
-                    F::CacheWriteTokens,
-                    1,
-                    "gen_ai.usage.cache_creation.input_tokens",
-                ),
-                "cache_write_tokens" => f(F::CacheWriteTokens, 2, "cache_write_tokens"),
-                "reasoning_tokens" => f(F::ReasoningTokens, 0, "reasoning_tokens"),
-                "gen_ai.usage.reasoning.output_tokens" => f(
-                    F::ReasoningTokens,
-                    1,
-                    "gen_ai.usage.reasoning.output_tokens",
-                ),
-                "cost_usd" => f(F::Cost, 0, "cost_usd"),
-                "cost" => f(F::Cost, 1, "cost"),
-                "costUSD" => f(F::Cost, 2, "costUSD"),
-                "costUsd" => f(F::Cost, 3, "costUsd"),
-                "total_cost" => f(F::Cost, 4, "total_cost"),
-                "response_cost" => f(F::Cost, 5, "response_cost"),
-                "spend" => f(F::Cost, 6, "spend"),
-                "latency_s" => f(F::LatencyS, 0, "latency_s"),
-                "latency" => f(F::LatencyS, 1, "latency"),
-                "duration" => f(F::LatencyS, 2, "duration"),
-                "duration_s" => f(F::LatencyS, 3, "duration_s"),
-                "elapsed" => f(F::LatencyS, 4, "elapsed"),
-                "latency_ms" => f(F::LatencyMs, 0, "latency_ms"),
-                "latencyMs" => f(F::LatencyMs, 1, "latencyMs"),
-                "duration_ms" => f(F::LatencyMs, 2, "duration_ms"),
-                "durationMs" => f(F::LatencyMs, 3, "durationMs"),
-                "response_time_ms" => f(F::LatencyMs, 4, "response_time_ms"),
-                "cached" => f(F::CacheHit, 0, "cached"),
-                "cache_hit" => f(F::CacheHit, 1, "cache_hit"),
-                "cacheHit" => f(F::CacheHit, 2, "cacheHit"),
-                "prompt_length" => f(F::PromptLength, 0, "prompt_length"),
-                "promptLength" => f(F::PromptLength, 1, "promptLength"),
-                "usage" => Target::Nested(Ctx::Usage),
-                "message" if ctx == Ctx::Top => Target::Nested(Ctx::Message),
-                "metadata" | "attributes" if ctx == Ctx::Top => Target::Nested(Ctx::Metadata),
-                // Keys only Claude Code writes: their lines are calls only when they carry usage.
-                "parentUuid" | "isSidechain" | "leafUuid" if ctx == Ctx::Top => {
-                    Target::SessionMarker
-                }
-                _ => Target::Ignore,
-            };
-            match t {
-                Target::Field(id, rank, name) => Target::Field(id, rank + bump, name),
-                other => other,
-            }
+    match crate::normalize::shapes::alias(ctx, key) {
+        Some(Target::Field(id, rank, name)) if ctx == Ctx::Metadata => {
+            Target::Field(id, rank + 20, name)
         }
-        Ctx::Usage => match key {
-            "input_tokens" => f(F::InputTokens, 10, "usage.input_tokens"),
-            "prompt_tokens" => f(F::InputTokens, 11, "usage.prompt_tokens"),
-            "output_tokens" => f(F::OutputTokens, 10, "usage.output_tokens"),
-            "completion_tokens" => f(F::OutputTokens, 11, "usage.completion_tokens"),
-            "cache_read_input_tokens" => {
-                f(F::CachedTokensBeside, 10, "usage.cache_read_input_tokens")
-            }
-            "cache_creation_input_tokens" => f(
-                F::CacheWriteTokensBeside,
-                10,
-                "usage.cache_creation_input_tokens",
-            ),
-            "reasoning_tokens" => f(F::ReasoningTokens, 10, "usage.reasoning_tokens"),
-            "cost" => f(F::Cost, 10, "usage.cost"),
-            "prompt_tokens_details" | "input_tokens_details" => Target::Nested(Ctx::InputDetails),
-            "completion_tokens_details" | "output_tokens_details" => {
-                Target::Nested(Ctx::OutputDetails)
-            }
-            _ => Target::Ignore,
-        },
-        Ctx::Message => match key {
-            "model" => f(F::Model, 10, "message.model"),
-            "id" => f(F::MessageId, 0, "message.id"),
-            "usage" => Target::Nested(Ctx::Usage),
-            _ => Target::Ignore,
-        },
-        Ctx::InputDetails => match key {
-            "cached_tokens" => f(
-                F::CachedTokens,
-                12,
-                "usage.prompt_tokens_details.cached_tokens",
-            ),
-            _ => Target::Ignore,
-        },
-        Ctx::OutputDetails => match key {
-            "reasoning_tokens" => f(
-                F::ReasoningTokens,
-                12,
-                "usage.completion_tokens_details.reasoning_tokens",
-            ),
-            _ => Target::Ignore,
-        },
-        Ctx::Error => match key {
-            "type" => f(F::ErrorKind, 10, "error.type"),
-            "code" => f(F::ErrorKind, 11, "error.code"),
-            _ => Target::Ignore,
-        },
+        Some(t) => t,
+        None => Target::Ignore,
     }
 }
 
@@ -430,9 +274,6 @@ impl<'de, 'r> Visitor<'de> for ObjectVisitor<'r, 'de> {
                     map.next_value::<IgnoredAny>()?;
                 }
                 Target::Nested(ctx) => {
-                    if ctx == Ctx::Message {
-                        self.raw.has_message = true;
-                    }
                     if ctx == Ctx::Usage && self.ctx == Ctx::Message {
                         self.raw.has_message_usage = true;
                     }
@@ -456,9 +297,19 @@ impl<'de, 'r> Visitor<'de> for ObjectVisitor<'r, 'de> {
                         self.raw.line_type = Some(s);
                     }
                 }
-                Target::SessionMarker => {
-                    self.raw.has_session_marker = true;
+                Target::Marker(Marker::ClaudeThread) => {
+                    self.raw.has_thread_marker = true;
                     map.next_value::<IgnoredAny>()?;
+                }
+                Target::Marker(Marker::SessionId) => {
+                    self.raw.has_session_id = true;
+                    let v = map.next_value_seed(ScalarSeed)?;
+                    self.raw.set(F::Conversation, 3, "sessionId", v);
+                }
+                Target::Role => {
+                    if let Scalar::Str(s) = map.next_value_seed(ScalarSeed)? {
+                        self.raw.message_role = Some(s);
+                    }
                 }
             }
         }

@@ -1,0 +1,216 @@
+//! "The same call logged twice", decided once for every command: the same request id AND the
+//! same content (as the shape compares it), or — for lines without a request id — the same line
+//! in two different files (a rotated copy overlapping the live file, a log shipped twice).
+//!
+//! The same id with different content is two calls: both count, and the id is reported as
+//! reused. So row numbers (`"id": 1, 2, 3…` in every file) never drop a call. Keys are 64-bit
+//! hashes with fixed seeds: a collision needs billions of calls, and the first occurrence wins in
+//! input order whatever the thread count.
+
+use super::Problem;
+use serde::Serialize;
+// foldhash: these maps see every call; SipHash's DoS resistance buys nothing for local logs.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
+/// How many examples of each finding the report keeps.
+pub const EXAMPLES: usize = 10;
+
+/// What identifies a call for dedupe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// A request id (hashed) and the call's content (hashed).
+    Id { id: u64, content: u64 },
+    /// No request id: the line's bytes (hashed); only repeats in another file are duplicates.
+    Line(u64),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct First {
+    file: u32,
+    line: u32,
+    ts_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct IdUse {
+    content: u64,
+    first: First,
+    reused: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Duplicates {
+    pub count: u64,
+    pub examples: Vec<Problem>,
+}
+
+/// Request ids that were used for more than one distinct call.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReusedIds {
+    pub count: u64,
+    pub examples: Vec<Problem>,
+}
+
+#[derive(Default)]
+pub struct Deduper {
+    calls: HashMap<u64, First>,
+    ids: HashMap<u64, IdUse>,
+    lines: HashMap<u64, First>,
+    pub duplicates: Duplicates,
+    pub reused: ReusedIds,
+}
+
+fn mix(id: u64, content: u64) -> u64 {
+    // Any fixed bijective-enough mix: both inputs are already good hashes.
+    id.rotate_left(29) ^ content.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+impl Deduper {
+    /// True when the call is new and must be counted; false for a duplicate (recorded).
+    pub fn keep(&mut self, key: Key, file: u32, line: u32, ts_ms: i64, files: &[String]) -> bool {
+        let here = First { file, line, ts_ms };
+        let name = |f: u32| files.get(f as usize).cloned().unwrap_or_default();
+        match key {
+            Key::Id { id, content } => {
+                if let Some(first) = self.calls.get(&mix(id, content)) {
+                    self.duplicates.count += 1;
+                    if self.duplicates.examples.len() < EXAMPLES {
+                        self.duplicates.examples.push(Problem {
+                            file: name(file),
+                            line: line as u64,
+                            reason: format!(
+                                "the same call (same request id and content) as {}:{}",
+                                name(first.file),
+                                first.line
+                            ),
+                        });
+                    }
+                    return false;
+                }
+                self.calls.insert(mix(id, content), here);
+                match self.ids.get_mut(&id) {
+                    None => {
+                        self.ids.insert(
+                            id,
+                            IdUse {
+                                content,
+                                first: here,
+                                reused: false,
+                            },
+                        );
+                    }
+                    Some(u) if u.content != content && !u.reused => {
+                        u.reused = true;
+                        self.reused.count += 1;
+                        if self.reused.examples.len() < EXAMPLES {
+                            self.reused.examples.push(Problem {
+                                file: name(file),
+                                line: line as u64,
+                                reason: format!(
+                                    "request id first used at {}:{} for a different call; both are counted",
+                                    name(u.first.file),
+                                    u.first.line
+                                ),
+                            });
+                        }
+                    }
+                    Some(_) => {}
+                }
+                true
+            }
+            Key::Line(h) => match self.lines.get(&h) {
+                Some(first) if first.file != file => {
+                    self.duplicates.count += 1;
+                    if self.duplicates.examples.len() < EXAMPLES {
+                        self.duplicates.examples.push(Problem {
+                            file: name(file),
+                            line: line as u64,
+                            reason: format!(
+                                "the same line as {}:{} (a rotated or shipped copy)",
+                                name(first.file),
+                                first.line
+                            ),
+                        });
+                    }
+                    false
+                }
+                Some(_) => true, // the same line twice in one file: two calls
+                None => {
+                    self.lines.insert(h, here);
+                    true
+                }
+            },
+        }
+    }
+
+    /// Forgets calls before an instant: `watch` keeps only what its windows can still count.
+    pub fn forget_before(&mut self, ts_ms: i64) {
+        self.calls.retain(|_, f| f.ts_ms >= ts_ms);
+        self.ids.retain(|_, u| u.first.ts_ms >= ts_ms);
+        self.lines.retain(|_, f| f.ts_ms >= ts_ms);
+    }
+
+    /// Entries held, for memory accounting.
+    pub fn len(&self) -> usize {
+        self.calls.len() + self.ids.len() + self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files() -> Vec<String> {
+        vec!["a".into(), "b".into()]
+    }
+
+    #[test]
+    fn same_id_same_content_is_a_duplicate_anywhere() {
+        let mut d = Deduper::default();
+        let k = Key::Id { id: 1, content: 7 };
+        assert!(d.keep(k, 0, 1, 0, &files()));
+        assert!(!d.keep(k, 0, 2, 0, &files()));
+        assert!(!d.keep(k, 1, 1, 0, &files()));
+        assert_eq!(d.duplicates.count, 2);
+        assert_eq!(d.reused.count, 0);
+    }
+
+    #[test]
+    fn same_id_other_content_is_two_calls_and_a_reused_id() {
+        let mut d = Deduper::default();
+        assert!(d.keep(Key::Id { id: 1, content: 7 }, 0, 1, 0, &files()));
+        assert!(d.keep(Key::Id { id: 1, content: 8 }, 1, 1, 0, &files()));
+        assert!(d.keep(Key::Id { id: 1, content: 9 }, 1, 2, 0, &files()));
+        assert_eq!((d.duplicates.count, d.reused.count), (0, 1));
+        assert!(d.reused.examples[0].reason.contains("a:1"));
+    }
+
+    #[test]
+    fn a_line_repeated_in_another_file_counts_once_but_not_in_the_same_file() {
+        let mut d = Deduper::default();
+        assert!(d.keep(Key::Line(5), 0, 1, 0, &files()));
+        assert!(d.keep(Key::Line(5), 0, 2, 0, &files()));
+        assert!(!d.keep(Key::Line(5), 1, 9, 0, &files()));
+        assert_eq!(d.duplicates.count, 1);
+    }
+
+    #[test]
+    fn forgetting_bounds_memory() {
+        let mut d = Deduper::default();
+        for i in 0..100 {
+            d.keep(
+                Key::Id { id: i, content: i },
+                0,
+                i as u32,
+                i as i64,
+                &files(),
+            );
+        }
+        d.forget_before(90);
+        assert_eq!(d.len(), 20);
+    }
+}

@@ -1,0 +1,96 @@
+//! Log shapes as adapters: each names the keys it writes and, where it has its own rules, says
+//! whether a line is its own (by its distinctive markers) and what the line is.
+//!
+//! Adding a shape adds one file here and one entry in `SHAPES`; no other shape changes.
+
+pub mod anthropic;
+pub mod camelcase;
+pub mod claude_code;
+pub mod flat;
+pub mod litellm;
+pub mod openai;
+pub mod otel;
+
+use super::raw::{Ctx, RawCall, Target};
+
+/// What a shape makes of a line it claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// An API call: read it into a record.
+    Call,
+    /// One of the shape's own non-call lines; the reason is a stable key (`claude_code.user_turn`).
+    NotACall(&'static str),
+}
+
+/// Which fields make two lines "the same call" once their request ids match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// Timestamp, model, tokens and cost.
+    Full,
+    /// Model and tokens only: the shape writes one line per content block of a response, each
+    /// with its own timestamp but the response's usage repeated.
+    WithoutTime,
+}
+
+pub trait Shape: Sync {
+    fn name(&self) -> &'static str;
+    /// The meaning of a key in a context, if this shape names it.
+    fn alias(&self, ctx: Ctx, key: &str) -> Option<Target>;
+    /// Whether a parsed line is this shape's by its own markers. Shapes that only contribute
+    /// aliases to the common reading never claim a line.
+    fn claims(&self, _raw: &RawCall<'_>) -> bool {
+        false
+    }
+    /// What a claimed line is.
+    fn verdict(&self, _raw: &RawCall<'_>) -> Verdict {
+        Verdict::Call
+    }
+    /// How duplicates of a claimed line are recognized.
+    fn content(&self) -> Content {
+        Content::Full
+    }
+    /// Whether the line's top-level `type` is the call's purpose (not a line role).
+    fn type_is_purpose(&self) -> bool {
+        true
+    }
+    /// Whether a claimed call takes its project from the folder its file lives in.
+    fn project_from_folder(&self) -> bool {
+        false
+    }
+}
+
+/// Every shape, most distinctive first: the first that claims a line reads it; keys are looked
+/// up in this order too.
+pub static SHAPES: &[&dyn Shape] = &[
+    &claude_code::ClaudeCode,
+    &openai::OpenAi,
+    &anthropic::Anthropic,
+    &otel::Otel,
+    &litellm::LiteLlm,
+    &camelcase::CamelCase,
+    &flat::Flat,
+];
+
+/// The meaning of a key: the first shape that names it.
+pub fn alias(ctx: Ctx, key: &str) -> Option<Target> {
+    SHAPES.iter().find_map(|s| s.alias(ctx, key))
+}
+
+/// The shape that claims a line; lines nobody claims are read by the common rules (`flat`).
+pub fn claimant(raw: &RawCall<'_>) -> &'static dyn Shape {
+    SHAPES
+        .iter()
+        .copied()
+        .find(|s| s.claims(raw))
+        .unwrap_or(&flat::Flat)
+}
+
+/// Shorthand for the alias tables.
+pub(crate) fn f(id: super::raw::FieldId, rank: u8, name: &'static str) -> Option<Target> {
+    Some(Target::Field(id, rank, name))
+}
+
+/// Top level or inside `metadata`/`attributes`: where app fields live.
+pub(crate) fn top(ctx: Ctx) -> bool {
+    matches!(ctx, Ctx::Top | Ctx::Metadata)
+}
