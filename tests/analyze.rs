@@ -581,3 +581,27 @@ fn pricing_command_lists_and_filters() {
     let out = run(&["pricing", "no-such-model"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_price_file_with_nan_is_refused_by_name_and_field() {
+    let p: std::path::PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "regressions",
+        "prices-nan.toml",
+    ]
+    .iter()
+    .collect();
+    let out = run(&[
+        "analyze",
+        &fixture("basic.jsonl"),
+        "--pricing",
+        p.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("prices-nan.toml"), "{err}");
+    assert!(err.contains("input_per_mtok = NaN"), "{err}");
+}

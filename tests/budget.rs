@@ -340,6 +340,34 @@ fn each_check_rule_passes_and_fails() {
 }
 
 #[test]
+fn check_json_gives_numbers_with_their_text() {
+    let (code, text) = check(&[
+        "--format",
+        "json",
+        "--max-cost",
+        "0.06",
+        "--max-p95",
+        "30",
+        "--min-success-rate",
+        "0.8",
+    ]);
+    assert_eq!(code, 1, "{text}");
+    let d: Value = serde_json::from_str(&text).unwrap();
+    let rules = d["rules"].as_array().unwrap();
+    // basic.jsonl: cost $0.06125 > $0.06; p95 23.5 s; success 5/6.
+    approx(&rules[0]["actual"], 0.06125);
+    approx(&rules[0]["limit"], 0.06);
+    assert_eq!(rules[0]["unit"], "usd");
+    assert_eq!(rules[0]["actual_text"], "$0.0613");
+    assert_eq!(rules[0]["passed"], false);
+    approx(&rules[1]["actual"], 23.5);
+    assert_eq!(rules[1]["unit"], "seconds");
+    approx(&rules[2]["actual"], 5.0 / 6.0);
+    assert_eq!(rules[2]["unit"], "ratio");
+    assert_eq!(rules[2]["passed"], true);
+}
+
+#[test]
 fn check_fail_on_widens_budget_rules() {
     let f = fixture("budget-month.jsonl");
     let base = [

@@ -23,12 +23,27 @@ pub struct RunFigures {
     pub success_rate: Option<f64>,
 }
 
+/// What a rule's numbers measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Usd,
+    Seconds,
+    /// A fraction in 0..1 (0.95 = 95%).
+    Ratio,
+}
+
+/// One rule's outcome. Numbers stay numbers (`actual`, `limit`); the display text is beside them.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleResult {
     pub rule: String,
     pub passed: bool,
-    pub actual: String,
-    pub limit: String,
+    /// The measured value; null when it could not be measured (no calls, no latency logged).
+    pub actual: Option<f64>,
+    pub limit: f64,
+    pub unit: Unit,
+    pub actual_text: String,
+    pub limit_text: String,
 }
 
 fn usd(v: f64) -> String {
@@ -37,18 +52,30 @@ fn usd(v: f64) -> String {
 
 pub fn check_limits(l: &Limits, f: &RunFigures) -> Vec<RuleResult> {
     let mut out = Vec::new();
-    let mut push = |rule: &str, passed: bool, actual: String, limit: String| {
+    let mut push = |rule: &str,
+                    passed: bool,
+                    actual: Option<f64>,
+                    limit: f64,
+                    unit: Unit,
+                    actual_text: String,
+                    limit_text: String| {
         out.push(RuleResult {
             rule: rule.into(),
             passed,
             actual,
             limit,
+            unit,
+            actual_text,
+            limit_text,
         });
     };
     if let Some(max) = l.max_cost {
         push(
             "total cost",
             f.cost_usd <= max,
+            Some(f.cost_usd),
+            max,
+            Unit::Usd,
             usd(f.cost_usd),
             format!("≤ {}", usd(max)),
         );
@@ -58,55 +85,52 @@ pub fn check_limits(l: &Limits, f: &RunFigures) -> Vec<RuleResult> {
         push(
             "most expensive call",
             worst <= max,
+            Some(worst),
+            max,
+            Unit::Usd,
             usd(worst),
             format!("≤ {}", usd(max)),
         );
     }
     if let Some(max) = l.max_p95 {
         // No latency logged is a failure: a limit that cannot be checked must not pass silently.
-        match f.p95_s {
-            Some(p) => push(
-                "latency p95",
-                p <= max,
-                format!("{p:.3}s"),
-                format!("≤ {max}s"),
-            ),
-            None => push(
-                "latency p95",
-                false,
-                "no latency logged".into(),
-                format!("≤ {max}s"),
-            ),
-        }
+        let text = f
+            .p95_s
+            .map_or_else(|| "no latency logged".into(), |p| format!("{p:.3}s"));
+        push(
+            "latency p95",
+            f.p95_s.is_some_and(|p| p <= max),
+            f.p95_s,
+            max,
+            Unit::Seconds,
+            text,
+            format!("≤ {max}s"),
+        );
     }
     let pct = |v: f64| format!("{:.2}%", v * 100.0);
     if let Some(min) = l.min_success_rate {
-        match f.success_rate {
-            Some(r) => push("success rate", r >= min, pct(r), format!("≥ {}", pct(min))),
-            None => push(
-                "success rate",
-                false,
-                "no calls".into(),
-                format!("≥ {}", pct(min)),
-            ),
-        }
+        push(
+            "success rate",
+            f.success_rate.is_some_and(|r| r >= min),
+            f.success_rate,
+            min,
+            Unit::Ratio,
+            f.success_rate.map_or_else(|| "no calls".into(), pct),
+            format!("≥ {}", pct(min)),
+        );
     }
     if let Some(max) = l.max_error_rate {
-        match f.success_rate {
+        let rate = f.success_rate.map(|r| 1.0 - r);
+        push(
+            "error rate",
             // 1 − 0.95 is 0.05000000000000004 in floating point: compare with a hair of slack.
-            Some(r) => push(
-                "error rate",
-                1.0 - r <= max + 1e-12,
-                pct(1.0 - r),
-                format!("≤ {}", pct(max)),
-            ),
-            None => push(
-                "error rate",
-                false,
-                "no calls".into(),
-                format!("≤ {}", pct(max)),
-            ),
-        }
+            rate.is_some_and(|e| e <= max + 1e-12),
+            rate,
+            max,
+            Unit::Ratio,
+            rate.map_or_else(|| "no calls".into(), pct),
+            format!("≤ {}", pct(max)),
+        );
     }
     out
 }
@@ -122,14 +146,17 @@ pub fn check_budget(b: &BudgetReport, fail_on: Status) -> RuleResult {
     RuleResult {
         rule: format!("budget {} ({}, {})", b.name, b.period, b.scope),
         passed: b.status < fail_on,
-        actual: format!(
+        actual: Some(b.spent_usd),
+        limit: b.limit_usd,
+        unit: Unit::Usd,
+        actual_text: format!(
             "{} {:.0}%{who}, projected {} — {}",
             usd(b.spent_usd),
             b.share * 100.0,
             usd(b.projected_usd),
             b.status.label()
         ),
-        limit: format!("{} a {}", usd(b.limit_usd), period_unit(b.period)),
+        limit_text: format!("{} a {}", usd(b.limit_usd), period_unit(b.period)),
     }
 }
 

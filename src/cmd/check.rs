@@ -81,8 +81,8 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
                     "{}  {:<40} {} (limit {})",
                     if rule.passed { "PASS" } else { "FAIL" },
                     rule.rule,
-                    rule.actual,
-                    rule.limit
+                    rule.actual_text,
+                    rule.limit_text
                 )?;
             }
             let failed = rules.iter().filter(|r| !r.passed).count();
@@ -119,8 +119,8 @@ fn markdown(out: &mut dyn Write, rules: &[RuleResult], passed: bool, calls: u64)
             "| {} | {} | {} | {} |",
             if r.passed { "✅" } else { "❌" },
             r.rule.replace('|', "\\|"),
-            r.actual.replace('|', "\\|"),
-            r.limit.replace('|', "\\|")
+            r.actual_text.replace('|', "\\|"),
+            r.limit_text.replace('|', "\\|")
         )?;
     }
     writeln!(out, "\n_{calls} calls checked._")?;

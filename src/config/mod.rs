@@ -76,21 +76,29 @@ pub fn since_for_last(span: &str, now_ms: i64, tz: Tz) -> Result<i64> {
             "--last '{span}': expected a number and a unit, e.g. 30min, 24h, 7d, 2w, 1m"
         )
     })?;
-    let ms = match unit {
-        "min" | "mins" => n * 60_000,
-        "h" => n * 3_600_000,
-        "d" => n * 86_400_000,
-        "w" => n * 7 * 86_400_000,
+    let too_far = || anyhow::anyhow!("--last '{span}': goes back before the year 1");
+    let unit_ms = match unit {
+        "min" | "mins" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
         "m" | "mo" => {
-            let now = tz.timestamp_millis_opt(now_ms).unwrap();
+            let now = tz
+                .timestamp_millis_opt(now_ms)
+                .single()
+                .context("--now is not a time llmlog can place")?;
+            let months = u32::try_from(n).map_err(|_| too_far())?;
             let back = now
-                .checked_sub_months(chrono::Months::new(n as u32))
-                .context("--last goes back too far")?;
+                .checked_sub_months(chrono::Months::new(months))
+                .ok_or_else(too_far)?;
             return Ok(back.timestamp_millis());
         }
         _ => bail!("--last '{span}': unknown unit '{unit}'; use min, h, d, w or m (months)"),
     };
-    Ok(now_ms - ms)
+    n.checked_mul(unit_ms)
+        .and_then(|ms| now_ms.checked_sub(ms))
+        .filter(|since| *since >= crate::normalize::timestamp::MIN_MS)
+        .ok_or_else(too_far)
 }
 
 impl Settings {
@@ -119,7 +127,9 @@ impl Settings {
                 let base = c.path.parent().unwrap_or(Path::new("."));
                 prices.extend_from_file(&base.join(f))?;
             }
-            prices.extend(c.file.pricing.models.clone());
+            prices
+                .extend(c.file.pricing.models.clone())
+                .with_context(|| format!("{} [pricing.models]", c.path.display()))?;
         }
         if let Some(p) = &a.pricing {
             prices.extend_from_file(Path::new(p))?;

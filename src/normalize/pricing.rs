@@ -37,7 +37,28 @@ pub struct Tokens {
     pub cache_write: u64,
 }
 
+/// No real model charges this much per million tokens; above it a figure is a typo.
+const MAX_PER_MTOK: f64 = 100_000.0;
+
 impl Price {
+    /// Every rate a finite, non-negative number of dollars (NaN and inf are valid TOML).
+    pub fn validate(&self, model: &str) -> Result<()> {
+        let rates = [
+            ("input_per_mtok", Some(self.input_per_mtok)),
+            ("output_per_mtok", Some(self.output_per_mtok)),
+            ("cached_input_per_mtok", self.cached_input_per_mtok),
+            ("cache_write_per_mtok", self.cache_write_per_mtok),
+        ];
+        for (field, v) in rates {
+            if let Some(v) = v {
+                if !(0.0..=MAX_PER_MTOK).contains(&v) {
+                    bail!("price of '{model}': {field} = {v} — give USD per million tokens, between 0 and {MAX_PER_MTOK}");
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn cost(&self, t: Tokens) -> f64 {
         let uncached = t
             .input
@@ -96,13 +117,18 @@ impl PriceTable {
             file.models
         };
         let n = entries.len();
-        self.models.extend(lower_keys(entries));
+        self.extend(entries)
+            .with_context(|| format!("pricing file {}", path.display()))?;
         Ok(n)
     }
 
-    /// Adds or replaces entries (from llmlog.toml's [pricing.models]).
-    pub fn extend(&mut self, entries: BTreeMap<String, Price>) {
+    /// Adds or replaces entries (from llmlog.toml's [pricing.models]), after checking them.
+    pub fn extend(&mut self, entries: BTreeMap<String, Price>) -> Result<()> {
+        for (name, p) in &entries {
+            p.validate(name)?;
+        }
         self.models.extend(lower_keys(entries));
+        Ok(())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Price)> {

@@ -289,7 +289,7 @@ pub fn build(r: &Report) -> Vec<Section> {
     }
     out.extend(budgets(&r.budgets, Some(&r.trend)));
     let sk = &r.skipped;
-    if sk.lines > 0 || sk.duplicates > 0 {
+    if sk.lines > 0 || sk.duplicates > 0 || sk.reused_ids > 0 {
         let mut rows: Vec<Vec<String>> = sk
             .by_reason
             .iter()
@@ -301,10 +301,17 @@ pub fn build(r: &Report) -> Vec<Section> {
                 count(sk.duplicates),
             ]);
         }
+        if sk.reused_ids > 0 {
+            rows.push(vec![
+                "request id reused (all counted)".into(),
+                count(sk.reused_ids),
+            ]);
+        }
         let examples: Vec<String> = sk
             .examples
             .iter()
             .chain(sk.duplicate_examples.iter())
+            .chain(sk.reused_id_examples.iter())
             .take(10)
             .map(|p| format!("  {}:{} — {}", p.file, p.line, p.reason))
             .collect();
@@ -314,6 +321,26 @@ pub fn build(r: &Report) -> Vec<Section> {
                 count(sk.lines),
                 count(r.meta.lines_read)
             ),
+            headers: vec!["Reason".into(), "Lines".into()],
+            rows,
+            numeric: vec![false, true],
+            note: Some(format!("First examples:\n{}", examples.join("\n"))),
+        });
+    }
+    if sk.not_calls > 0 {
+        let rows = sk
+            .not_call_reasons
+            .iter()
+            .map(|(k, v)| vec![k.to_string(), count(*v)])
+            .collect();
+        let examples: Vec<String> = sk
+            .not_call_examples
+            .iter()
+            .take(5)
+            .map(|p| format!("  {}:{} — {}", p.file, p.line, p.reason))
+            .collect();
+        out.push(Section {
+            title: format!("Lines that are not calls ({})", count(sk.not_calls)),
             headers: vec!["Reason".into(), "Lines".into()],
             rows,
             numeric: vec![false, true],

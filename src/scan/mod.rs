@@ -444,7 +444,10 @@ fn parse_block(
                         id: hasher.hash_one(k.as_bytes()),
                         content: rec.content_hash,
                     }),
-                    None => family.map(|f| Key::Line(hasher.hash_one((f, line)))),
+                    None => family.map(|family| Key::Line {
+                        family,
+                        hash: hasher.hash_one(line),
+                    }),
                 };
                 let line32 = this_line.min(u32::MAX as u64) as u32;
                 if let Some(k) = key {
