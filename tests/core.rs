@@ -594,6 +594,16 @@ fn same_input_same_bytes() {
         let a = json_bytes(&utc);
         let b = json_bytes(&utc);
         assert!(a == b, "two runs on {input} with --tz UTC differ");
+        // polars on one thread: the same bytes as on all of them.
+        let one = llmlog()
+            .args(utc)
+            .env("POLARS_MAX_THREADS", "1")
+            .output()
+            .expect("run llmlog");
+        assert!(
+            one.stdout == a,
+            "{input}: one polars thread gives other bytes"
+        );
     }
 }
 

@@ -34,8 +34,7 @@ pub fn run(a: BudgetStatusArgs) -> Result<ExitCode> {
     match format {
         Format::Json => {
             let doc = serde_json::json!({ "budgets": budgets, "trend": trend });
-            serde_json::to_writer_pretty(&mut out, &doc)?;
-            writeln!(out)?;
+            render::json::write_stable(&doc, &mut out)?;
         }
         Format::Markdown => {
             writeln!(out, "## llmlog budgets\n")?;

@@ -70,8 +70,7 @@ pub fn run(a: CheckArgs) -> Result<ExitCode> {
                 "rules": rules,
                 "warnings": r.warnings,
             });
-            serde_json::to_writer_pretty(&mut out, &doc)?;
-            writeln!(out)?;
+            crate::render::json::write_stable(&doc, &mut out)?;
         }
         Format::Markdown => markdown(&mut out, &rules, passed, figures.calls)?,
         Format::Table | Format::Csv => {

@@ -78,8 +78,9 @@ struct Events {
 }
 
 impl Events {
-    fn emit(&self, v: serde_json::Value) {
+    fn emit(&self, mut v: serde_json::Value) {
         if self.json {
+            crate::render::json::stabilize(&mut v);
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{v}");
             let _ = out.flush();

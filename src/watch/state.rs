@@ -74,3 +74,69 @@ pub fn save(dir: &Path, state: &State) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::Alert;
+
+    fn record(
+        key: &str,
+        budget: Option<(&str, &str)>,
+        delivered: bool,
+        raised_ms: i64,
+    ) -> AlertRecord {
+        let mut a = Alert::simple(
+            key.into(),
+            "budget",
+            "warning",
+            "t".into(),
+            "m".into(),
+            "at",
+        );
+        if let Some((b, ws)) = budget {
+            a.budget = Some(b.into());
+            a.window_start = Some(ws.into());
+        }
+        AlertRecord {
+            alert: a,
+            delivered: [("terminal".to_string(), delivered)].into_iter().collect(),
+            raised_ms,
+        }
+    }
+
+    #[test]
+    fn prune_keeps_what_can_still_matter() {
+        let day = 86_400_000;
+        let now = 100 * day;
+        let mut st = State {
+            version: 2,
+            alerts: vec![
+                record(
+                    "old window",
+                    Some(("b", "2026-10-01")),
+                    true,
+                    now - 40 * day,
+                ),
+                record(
+                    "this window",
+                    Some(("b", "2026-11-01")),
+                    true,
+                    now - 40 * day,
+                ),
+                record(
+                    "undelivered",
+                    Some(("b", "2026-09-01")),
+                    false,
+                    now - 90 * day,
+                ),
+                record("gone budget", Some(("removed", "2026-11-01")), true, now),
+                record("recent spike", None, true, now - day),
+                record("old spike", None, true, now - 8 * day),
+            ],
+        };
+        st.prune(now, &|b: &str| (b == "b").then(|| "2026-11-01".to_string()));
+        let left: Vec<&str> = st.alerts.iter().map(|r| r.alert.key.as_str()).collect();
+        assert_eq!(left, ["this window", "undelivered", "recent spike"]);
+    }
+}
