@@ -140,14 +140,24 @@ pub struct InputArgs {
     #[arg(long, env = "LLMLOG_TZ", value_name = "ZONE")]
     pub tz: Option<String>,
 
-    /// Extra or replacement prices: our TOML ([models."name"] input_per_mtok = …) or LiteLLM's
-    /// model_prices_and_context_window.json.
+    /// Your own prices, winning over the database for the models they name: our TOML
+    /// ([models."name"] input_per_mtok = …) or LiteLLM's model_prices_and_context_window.json.
     #[arg(long, value_name = "FILE")]
     pub pricing: Option<String>,
 
-    /// Price every call from the price table, even when the log carries a cost.
+    /// A newer genai-prices database than the bundled one: the JSON at
+    /// github.com/pydantic/genai-prices, prices/new_data/v2/data.json.
+    #[arg(long, value_name = "FILE")]
+    pub pricing_data: Option<String>,
+
+    /// Price every call from the rates (override file, then database), even when the log carries a
+    /// cost.
     #[arg(long)]
     pub reprice: bool,
+
+    /// Price calls at their provider's batch rate (for logs of a batch API job).
+    #[arg(long)]
+    pub batch: bool,
 
     /// Only calls at or after this time (2026-11-01, 2026-11-01T09:00, or with an offset).
     #[arg(long, value_name = "TIME")]
@@ -240,22 +250,59 @@ pub struct AnalyzeArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  llmlog pricing claude-sonnet-4-5\n  llmlog pricing gpt-4o --at 2026-03-01 --format json\n  llmlog pricing audit logs/    # logged costs against list prices\n\nPrices come from the genai-prices database bundled with llmlog (providers, dated prices, tiers, batch and service-tier variants); --pricing FILE overrides it for the models it names, --pricing-data FILE replaces it with a newer snapshot."
+)]
 pub struct PricingArgs {
-    /// Show only models whose name contains this text.
-    pub filter: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<PricingCommand>,
 
-    /// Extra or replacement prices (TOML or LiteLLM JSON), as for analyze.
+    /// A model name as logged (claude-sonnet-4-5, openai/gpt-4o-2024-08-06): what it resolves to.
+    /// Without one, every model in the database.
+    pub model: Option<String>,
+
+    /// The prices in effect at this date or time (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+
+    /// The provider, when the model name alone is ambiguous (openai, azure, anthropic, google…).
+    #[arg(long, value_name = "ID")]
+    pub provider: Option<String>,
+
+    /// Your own prices (TOML or LiteLLM JSON), as for analyze.
     #[arg(long, value_name = "FILE")]
     pub pricing: Option<String>,
+
+    /// A newer genai-prices database file, as for analyze.
+    #[arg(long, value_name = "FILE")]
+    pub pricing_data: Option<String>,
 
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
+#[derive(Subcommand, Debug)]
+pub enum PricingCommand {
+    /// Logged costs against list prices, per model: where a logger's cost math (or a bill)
+    /// disagrees with the database.
+    Audit(AuditArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Output format (default: table on a terminal, json when piped).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+}
+
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Examples:\n  llmlog watch logs/ --config llmlog.toml\n  llmlog watch 'logs/*.jsonl' --budget daily=50 --from-end\n  llmlog watch --test-alert --config llmlog.toml\n\nState (file positions, running totals, alerts sent) lives in --state DIR: by default .llmlog/ beside the config file, else $XDG_STATE_HOME/llmlog (~/.local/state/llmlog). After a crash or kill -9 the next start resumes there: every call is counted once and no alert is sent twice."
+    after_help = "Examples:\n  llmlog watch logs/ --config llmlog.toml\n  llmlog watch 'logs/*.jsonl' --budget daily=50 --from-end\n  llmlog watch --test-alert --config llmlog.toml\n\nEvery start reads the logs with the same scan and budget query as `budget status`, so both report the same spent and status. The alerts raised and their deliveries live in --state DIR: by default .llmlog/ beside the config file, else $XDG_STATE_HOME/llmlog (~/.local/state/llmlog). After a crash or kill -9 the next start counts every call once again and sends no alert twice."
 )]
 pub struct WatchArgs {
     /// Log files, directories (new files in them are picked up) and quoted globs to follow.
@@ -274,15 +321,20 @@ pub struct WatchArgs {
     #[arg(long, env = "LLMLOG_TZ", value_name = "ZONE")]
     pub tz: Option<String>,
 
-    /// Extra or replacement prices (TOML or LiteLLM JSON).
+    /// Your own prices (TOML or LiteLLM JSON), winning over the database.
     #[arg(long, value_name = "FILE")]
     pub pricing: Option<String>,
+
+    /// A newer genai-prices database file (prices/new_data/v2/data.json).
+    #[arg(long, value_name = "FILE")]
+    pub pricing_data: Option<String>,
 
     /// Where to keep the watch state.
     #[arg(long, value_name = "DIR")]
     pub state: Option<String>,
 
-    /// On the first start, skip what the files already hold and follow only new lines.
+    /// On the first start, raise no per-call alerts (expensive calls) for what the files already
+    /// hold. Budgets still count it, as `budget status` does.
     #[arg(long)]
     pub from_end: bool,
 

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod fmt;
 pub mod ingest;
 pub mod normalize;
+pub mod pricing;
 pub mod render;
 pub mod report;
 pub mod scan;

@@ -133,7 +133,8 @@ fn pricing_precedence() {
         &fixture("prices-override.toml"),
     ]);
     approx(&row(&r["by_model"], "gpt-4o")["cost_usd"], 0.0036);
-    // The claude call has no override: embedded 3/15 per 1M → 10000×3 + 1333×15 = 49995 → 0.049995.
+    // The claude call has no override: the database's 3/15 per 1M → 10000×3 + 1333×15 = 49995
+    // → 0.049995.
     approx(
         &row(&r["by_model"], "claude-sonnet-4-5")["cost_usd"],
         0.049995,
@@ -570,16 +571,58 @@ fn expensive_outliers_use_the_models_median() {
 
 #[test]
 fn pricing_command_lists_and_filters() {
-    let out = run(&["pricing", "gpt-4o-mini", "--format", "json"]);
+    let out = run(&[
+        "pricing",
+        "gpt-4o-mini-2024-07-18",
+        "--at",
+        "2026-11-01",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    approx(&v["gpt-4o-mini"]["input_per_mtok"], 0.15);
-    assert!(v["gpt-4o-mini"]["source"]
+    // OpenAI's list price: $0.15 in, $0.075 cached, $0.60 out per 1M; batch half of in and out.
+    assert_eq!(v["provider"], "openai");
+    assert!(v["source"]
         .as_str()
         .unwrap()
-        .starts_with("https://"));
+        .starts_with("genai-prices 0.2.1"));
+    let std = &v["variants"][0];
+    assert_eq!(std["variant"], "standard");
+    approx(&std["tiers"][0]["input"], 0.15);
+    approx(&std["tiers"][0]["cache_read"], 0.075);
+    approx(&std["tiers"][0]["output"], 0.6);
+    let batch = v["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["variant"] == "batch")
+        .expect("a batch variant");
+    approx(&batch["tiers"][0]["input"], 0.075);
+    approx(&batch["tiers"][0]["output"], 0.3);
+    // A long-context model shows its tier: claude-sonnet-4-5 above 200k input tokens.
+    let out = run(&[
+        "pricing",
+        "claude-sonnet-4-5",
+        "--at",
+        "2026-11-01",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tiers = &v["variants"][0]["tiers"];
+    assert_eq!(tiers[1]["input_tokens_above"], 200_000);
+    approx(&tiers[0]["input"], 3.0);
+    approx(&tiers[1]["input"], 6.0);
+    approx(&tiers[1]["output"], 22.5);
+    // Part of a name lists the models; nothing at all is an error with a hint.
+    let out = run(&["pricing", "sonnet-4", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["models"].as_array().unwrap().len() > 2);
     let out = run(&["pricing", "no-such-model"]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--pricing FILE"));
 }
 
 #[test]
@@ -604,4 +647,122 @@ fn a_price_file_with_nan_is_refused_by_name_and_field() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("prices-nan.toml"), "{err}");
     assert!(err.contains("input_per_mtok = NaN"), "{err}");
+}
+
+// pricing.jsonl: token-only calls priced from the database at their own dates and tiers.
+#[test]
+fn token_only_calls_are_priced_at_their_date_tier_and_variant() {
+    let r = analyze_json(&[&fixture("pricing.jsonl"), "--tz", "UTC"]);
+    // claude-sonnet-4-6, 250k in + 1k out: tiered before 2026-03-13 ($6/$22.50 → 1.5225),
+    // flat from then on ($3/$15 → 0.765).
+    let by_day = &r["by_day"];
+    approx(&row(by_day, "2026-03-12")["cost_usd"], 1.5225);
+    approx(&row(by_day, "2026-03-13")["cost_usd"], 0.765);
+    // claude-sonnet-4-5 on 2026-11-02: 265k in (10k cache read, 5k 1-hour cache write) + 1k out,
+    // above 200k: 250k×6 + 10k×0.60 + 5k×12 (1h writes: 2× the $6 input) + 1k×22.5
+    // = 1,500,000 + 6,000 + 60,000 + 22,500 = 1,588,500 per 1M.
+    approx(&row(by_day, "2026-11-02")["cost_usd"], 1.5885);
+    // gpt-5 with reasoning on 2026-11-03: 1000 in, 3000 out (2000 of them reasoning, billed as
+    // output): 1000×1.25 + 3000×10 = 31,250 per 1M.
+    approx(&row(by_day, "2026-11-03")["cost_usd"], 0.03125);
+    // A model nobody prices is listed, not $0.
+    assert_eq!(r["pricing"]["unpriced_calls"], 1);
+    assert_eq!(r["pricing"]["unpriced_models"][0]["model"], "acme-llm-9");
+    assert!(r["pricing"]["source"]
+        .as_str()
+        .unwrap()
+        .starts_with("genai-prices 0.2.1"));
+    // --batch: the same gpt-4o-mini call at half price (1M in + 1M out: 0.75 → 0.375).
+    let std = analyze_json(&[
+        &fixture("pricing.jsonl"),
+        "--tz",
+        "UTC",
+        "--where",
+        "model=gpt-4o-mini",
+    ]);
+    approx(&std["summary"]["cost_usd"], 0.75);
+    let batch = analyze_json(&[
+        &fixture("pricing.jsonl"),
+        "--tz",
+        "UTC",
+        "--where",
+        "model=gpt-4o-mini",
+        "--batch",
+    ]);
+    approx(&batch["summary"]["cost_usd"], 0.375);
+}
+
+// audit.jsonl: calls that log tokens and a cost; some costs deliberately wrong.
+#[test]
+fn pricing_audit_compares_logged_costs_with_list_prices() {
+    let out = run(&[
+        "pricing",
+        "audit",
+        &fixture("audit.jsonl"),
+        "--tz",
+        "UTC",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = |name: &str| {
+        v["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["model"] == name)
+            .unwrap_or_else(|| panic!("{name} in {v}"))
+            .clone()
+    };
+    // gpt-4o: 2 calls of 1000 in + 100 out, list 1000×2.5 + 100×10 = 3500 per 1M = 0.0035 each;
+    // logged 0.0035 and 0.007 (the second doubled): logged 0.0105 vs list 0.007 → +50%.
+    let g = m("gpt-4o");
+    assert_eq!(g["calls"], 2);
+    approx(&g["logged_usd"], 0.0105);
+    approx(&g["list_usd"], 0.007);
+    approx(&g["difference"], 0.5);
+    // gpt-4o-mini: 1M in + 1M out, list 0.75, logged 0.75: no difference.
+    let mini = m("gpt-4o-mini");
+    approx(&mini["list_usd"], 0.75);
+    approx(&mini["difference"], 0.0);
+    // claude-sonnet-4-5 logged at the old (pre-tier) rate for a 300k prompt: list 300k×6 = 1.8,
+    // logged 0.9 → −50%.
+    approx(&m("claude-sonnet-4-5")["difference"], -0.5);
+    // A call with tokens and no cost is not audited; a model the database lacks has no list price.
+    let u = m("acme-llm-9");
+    assert_eq!(u["listed_calls"], 0);
+    assert!(u["difference"].is_null());
+}
+
+#[test]
+fn an_override_file_beats_the_database() {
+    // prices-override.toml prices gpt-4o at $1 in / $2 out per 1M; pricing.jsonl's gpt-4o-mini
+    // is not in it and keeps the database's price.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("calls.jsonl");
+    std::fs::write(
+        &f,
+        "{\"ts\":\"2026-11-01T10:00:00Z\",\"model\":\"gpt-4o\",\"input_tokens\":1000000,\"output_tokens\":1000000}\n",
+    )
+    .unwrap();
+    let db = analyze_json(&[f.to_str().unwrap(), "--tz", "UTC"]);
+    approx(&db["summary"]["cost_usd"], 12.5); // 1M×2.5 + 1M×10
+    let ov = analyze_json(&[
+        f.to_str().unwrap(),
+        "--tz",
+        "UTC",
+        "--pricing",
+        &fixture("prices-override.toml"),
+    ]);
+    approx(&ov["summary"]["cost_usd"], 3.0); // 1M×1 + 1M×2
+    assert!(ov["pricing"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("prices-override.toml"));
 }

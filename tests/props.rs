@@ -4,10 +4,13 @@
 //! `make test` (PROPTEST_CASES raises it for a longer hunt); inputs that ever crashed llmlog are
 //! kept in tests/corpus/ and run by tests/core.rs.
 
-use llmlog::normalize::pricing::PriceTable;
 use llmlog::normalize::raw::parse_line;
 use llmlog::normalize::record::{LineContext, Normalizer, Outcome};
 use llmlog::normalize::timestamp::{Zone, MAX_MS, MIN_MS};
+use llmlog::pricing::card::Tokens;
+use llmlog::pricing::database::Database;
+use llmlog::pricing::overrides::Overrides;
+use llmlog::pricing::{PriceStep, Pricer};
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
@@ -21,9 +24,9 @@ fn config() -> ProptestConfig {
     }
 }
 
-fn prices() -> &'static PriceTable {
-    static P: std::sync::OnceLock<PriceTable> = std::sync::OnceLock::new();
-    P.get_or_init(PriceTable::embedded)
+fn pricer() -> &'static Pricer {
+    static P: std::sync::OnceLock<Pricer> = std::sync::OnceLock::new();
+    P.get_or_init(|| Pricer::new(Overrides::default(), Database::bundled()))
 }
 
 /// Normalizes a line; panics only if llmlog does. Checks what a call must satisfy.
@@ -31,8 +34,6 @@ fn check_line(bytes: &[u8], tz: chrono_tz::Tz) {
     let Ok(raw) = parse_line(bytes) else { return };
     let mut n = Normalizer {
         zone: Zone::new(tz),
-        prices: prices(),
-        reprice: false,
     };
     let out = n.normalize(
         raw,
@@ -45,8 +46,14 @@ fn check_line(bytes: &[u8], tz: chrono_tz::Tz) {
         for t in [c.input_tokens, c.output_tokens, c.cached_tokens] {
             assert!(t <= u32::MAX as u64 * 3, "tokens {t}");
         }
-        if let Some(cost) = c.cost_usd {
+        if let Some(cost) = c.logged_cost {
             assert!(cost.is_finite() && cost >= 0.0, "cost {cost}");
+        }
+        // Priced from the database (any model name, provider, time, variant): a number or none.
+        let mut step = PriceStep::new(pricer(), true, false);
+        let p = step.price(&c, 1, 2);
+        if let Some(cost) = p.cost {
+            assert!(cost.is_finite() && cost >= 0.0, "priced {cost}");
         }
         if let Some(l) = c.latency_s {
             assert!(l.is_finite() && l >= 0.0, "latency {l}");
@@ -143,6 +150,10 @@ fn leaf() -> impl Strategy<Value = serde_json::Value> {
             Just("\u{0}"),
             Just("assistant"),
             Just("user"),
+            Just("claude-sonnet-4-5"),
+            Just("gpt-4o-mini"),
+            Just("deepseek-chat"),
+            Just("flex"),
         ]
         .prop_map(|s| Value::String(s.into())),
     ]
@@ -225,10 +236,10 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("prices.toml");
         std::fs::write(&p, &text).unwrap();
-        let mut t = PriceTable::embedded();
+        let mut t = Overrides::default();
         if t.extend_from_file(&p).is_ok() {
             for (_, price) in t.iter() {
-                let c = price.cost(llmlog::normalize::pricing::Tokens { input: 1000, output: 1000, cached: 10, cache_write: 10 });
+                let c = price.card().cost(&Tokens { input: 1000, output: 1000, cache_read: 10, cache_write: 10, cache_write_1h: 5, reasoning: 3 });
                 prop_assert!(c.is_finite() && c >= 0.0, "cost {c} from {text}");
             }
         }

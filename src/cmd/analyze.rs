@@ -30,8 +30,9 @@ pub fn load(input: &InputArgs, settings: &Settings, show_progress: bool) -> Resu
         &srcs,
         &ScanOptions {
             tz: settings.tz,
-            prices: &settings.prices,
+            pricer: &settings.pricer,
             reprice: settings.reprice,
+            force_batch: settings.force_batch,
             progress: progress.as_ref().map(|p| &*p.bytes),
             whole_lines: false,
         },

@@ -32,6 +32,8 @@ fn settings_of(a: &WatchArgs) -> Result<Settings> {
         tz: a.tz.clone(),
         pricing: a.pricing.clone(),
         reprice: false,
+        pricing_data: a.pricing_data.clone(),
+        batch: false,
         since: None,
         until: None,
         last: None,
@@ -158,7 +160,7 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
         .map(|e| e.over_calls as usize)
         .unwrap_or(0);
     let mut totals = Totals::new(&settings.budgets, recent_cap, cfg.expensive_call_usd);
-    let mut core = Core::new(settings.tz, &settings.prices, false);
+    let mut core = Core::new(settings.tz, &settings.pricer, false, false);
     // Watched folders gather rotated copies: a line seen in two files counts once.
     core.dedupe_lines = true;
 

@@ -2,7 +2,7 @@
 //! Unknown keys and bad values are errors that name the file, the key and the line.
 
 use crate::budget::{Budget, Period};
-use crate::normalize::pricing::Price;
+use crate::pricing::overrides::Price;
 use anyhow::{anyhow, Context, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;

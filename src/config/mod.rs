@@ -6,8 +6,10 @@ pub mod file;
 use crate::budget::Budget;
 use crate::cli::InputArgs;
 use crate::engine::filter::{Filters, Where};
-use crate::normalize::pricing::PriceTable;
 use crate::normalize::timestamp::{day_of, local_midnight_ms, parse_time_str, Parsed};
+use crate::pricing::database::Database;
+use crate::pricing::overrides::Overrides;
+use crate::pricing::Pricer;
 use anyhow::{bail, Context, Result};
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -17,7 +19,9 @@ use std::path::Path;
 pub struct Settings {
     pub tz: Tz,
     pub now_ms: i64,
-    pub prices: PriceTable,
+    pub pricer: Pricer,
+    /// `--batch`: every call at its batch rate.
+    pub force_batch: bool,
     pub reprice: bool,
     pub filters: Filters,
     /// Human-readable filters, for the report header.
@@ -121,7 +125,7 @@ impl Settings {
             Some(v) => parse_instant("--now", v, tz)?,
             None => chrono::Utc::now().timestamp_millis(),
         };
-        let mut prices = PriceTable::embedded();
+        let mut prices = Overrides::default();
         if let Some(c) = &config {
             if let Some(f) = &c.file.pricing.file {
                 let base = c.path.parent().unwrap_or(Path::new("."));
@@ -134,6 +138,11 @@ impl Settings {
         if let Some(p) = &a.pricing {
             prices.extend_from_file(Path::new(p))?;
         }
+        let db = match &a.pricing_data {
+            Some(f) => Database::from_file(Path::new(f))?,
+            None => Database::bundled(),
+        };
+        let pricer = Pricer::new(prices, db);
         let mut filters = Filters::default();
         let mut labels = Vec::new();
         if let Some(v) = &a.since {
@@ -168,7 +177,8 @@ impl Settings {
         Ok(Settings {
             tz,
             now_ms,
-            prices,
+            pricer,
+            force_batch: a.batch,
             reprice: a.reprice,
             filters,
             filter_labels: labels,

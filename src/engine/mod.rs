@@ -1,6 +1,7 @@
 //! The analysis, as polars queries over the canonical frame: LazyFrame in, LazyFrame out.
 //! Nothing here collects; `report` is the one place that runs the queries.
 
+pub mod audit;
 pub mod breakdown;
 pub mod budget_usage;
 pub mod filter;

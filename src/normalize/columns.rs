@@ -2,6 +2,7 @@
 //! frame holds numbers only: 4 million calls fit in a few hundred MB and group-bys hash integers.
 
 use super::record::CallRecord;
+use crate::pricing::{PriceStep, Priced};
 use polars::prelude::*;
 // foldhash: the per-row lookups of dictionary codes are hot; SipHash's DoS resistance buys nothing here.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
@@ -28,6 +29,8 @@ pub mod col_names {
     pub const REASONING_TOKENS: &str = "reasoning_tokens";
     pub const COST: &str = "cost_usd";
     pub const PRICED: &str = "priced";
+    /// The list price of the call's tokens (whether or not it logged a cost), for the audit.
+    pub const LIST_COST: &str = "list_cost_usd";
     pub const LATENCY: &str = "latency_s";
     pub const CACHE_HIT: &str = "cache_hit";
     pub const PROMPT_LENGTH: &str = "prompt_length";
@@ -53,7 +56,7 @@ impl Dictionary {
         Dictionary::default()
     }
 
-    fn code(&self, s: &str) -> u32 {
+    pub(crate) fn code(&self, s: &str) -> u32 {
         let mut d = self.inner.lock().unwrap();
         if let Some(&c) = d.codes.get(s) {
             return c;
@@ -84,6 +87,7 @@ impl Dictionary {
 /// A block's columns under construction.
 pub struct Columns<'d> {
     dict: &'d Dictionary,
+    pricing: Option<PriceStep<'d>>,
     cache: HashMap<String, u32>,
     ts_ms: Vec<i64>,
     day: Vec<i32>,
@@ -93,6 +97,7 @@ pub struct Columns<'d> {
     tokens: [Vec<u32>; 5],
     cost: Vec<Option<f64>>,
     priced: Vec<bool>,
+    list_cost: Vec<Option<f64>>,
     latency: Vec<Option<f64>>,
     cache_hit: Vec<Option<bool>>,
     prompt_length: Vec<Option<u32>>,
@@ -101,10 +106,12 @@ pub struct Columns<'d> {
 }
 
 impl<'d> Columns<'d> {
-    pub fn new(dict: &'d Dictionary, capacity: usize) -> Self {
+    /// Columns whose calls are priced by `pricing` (None: costs as logged, e.g. for an empty frame).
+    pub fn new(dict: &'d Dictionary, capacity: usize, pricing: Option<PriceStep<'d>>) -> Self {
         let v32 = || Vec::with_capacity(capacity);
         Columns {
             dict,
+            pricing,
             cache: HashMap::default(),
             ts_ms: Vec::with_capacity(capacity),
             day: v32(),
@@ -114,6 +121,7 @@ impl<'d> Columns<'d> {
             tokens: std::array::from_fn(|_| Vec::with_capacity(capacity)),
             cost: Vec::with_capacity(capacity),
             priced: Vec::with_capacity(capacity),
+            list_cost: Vec::with_capacity(capacity),
             latency: Vec::with_capacity(capacity),
             cache_hit: Vec::with_capacity(capacity),
             prompt_length: Vec::with_capacity(capacity),
@@ -144,8 +152,23 @@ impl<'d> Columns<'d> {
         self.ts_ms.push(r.ts_ms);
         self.day.push(day);
         self.hour.push(hour as i32);
+        let mut codes = [0u32; 8];
         for (i, d) in super::dimension::Dimension::TEXT.iter().enumerate() {
-            let code = self.code(d.of(r));
+            codes[i] = self.code(d.of(r));
+        }
+        // Model and provider are the first two dimensions.
+        let priced = match &mut self.pricing {
+            Some(p) => p.price(r, codes[0], codes[1]),
+            None => Priced {
+                cost: r.logged_cost,
+                ..Priced::default()
+            },
+        };
+        if codes[1] == 0 {
+            // A known model tells its provider when the line does not.
+            codes[1] = self.code(priced.provider.as_deref());
+        }
+        for (i, code) in codes.into_iter().enumerate() {
             self.dims[i].push(code);
         }
         self.ok.push(r.ok);
@@ -160,9 +183,9 @@ impl<'d> Columns<'d> {
         for (i, t) in toks.into_iter().enumerate() {
             self.tokens[i].push(sat(t));
         }
-        self.cost.push(r.cost_usd);
-        self.priced
-            .push(matches!(r.cost_source, super::record::CostSource::Priced));
+        self.cost.push(priced.cost);
+        self.priced.push(priced.from_rates);
+        self.list_cost.push(priced.list);
         self.latency.push(r.latency_s);
         self.cache_hit.push(r.cache_hit);
         self.prompt_length.push(r.prompt_length.map(sat));
@@ -194,6 +217,10 @@ impl<'d> Columns<'d> {
             Float64Chunked::from_iter_options(c::COST.into(), self.cost.into_iter()).into_column(),
         );
         cols.push(BooleanChunked::from_slice(c::PRICED.into(), &self.priced).into_column());
+        cols.push(
+            Float64Chunked::from_iter_options(c::LIST_COST.into(), self.list_cost.into_iter())
+                .into_column(),
+        );
         cols.push(
             Float64Chunked::from_iter_options(c::LATENCY.into(), self.latency.into_iter())
                 .into_column(),

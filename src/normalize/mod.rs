@@ -3,7 +3,6 @@
 pub mod columns;
 pub mod dedupe;
 pub mod dimension;
-pub mod pricing;
 pub mod raw;
 pub mod record;
 pub mod shapes;

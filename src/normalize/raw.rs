@@ -54,7 +54,9 @@ pub struct RawCall<'a> {
     /// Cache reads. `cached_beside_input` says whether this shape counts them outside input_tokens.
     pub cached_tokens: Option<Slot<'a>>,
     pub cache_write_tokens: Option<Slot<'a>>,
+    pub cache_write_1h_tokens: Option<Slot<'a>>,
     pub reasoning_tokens: Option<Slot<'a>>,
+    pub service_tier: Option<Slot<'a>>,
     pub cost: Option<Slot<'a>>,
     pub latency_s: Option<Slot<'a>>,
     pub latency_ms: Option<Slot<'a>>,
@@ -81,6 +83,8 @@ pub enum Ctx {
     InputDetails,
     OutputDetails,
     Error,
+    /// Anthropic's `usage.cache_creation` split by cache lifetime.
+    CacheCreation,
 }
 
 /// What a key means, as a shape adapter names it.
@@ -130,7 +134,9 @@ pub enum FieldId {
     CachedTokensBeside,
     CacheWriteTokens,
     CacheWriteTokensBeside,
+    CacheWrite1hTokens,
     ReasoningTokens,
+    ServiceTier,
     Cost,
     LatencyS,
     LatencyMs,
@@ -201,6 +207,8 @@ impl<'a> RawCall<'a> {
                 &mut self.cache_write_tokens
             }
             F::ReasoningTokens => &mut self.reasoning_tokens,
+            F::CacheWrite1hTokens => &mut self.cache_write_1h_tokens,
+            F::ServiceTier => &mut self.service_tier,
             F::Cost => &mut self.cost,
             F::LatencyS => &mut self.latency_s,
             F::LatencyMs => &mut self.latency_ms,

@@ -1,9 +1,9 @@
 //! The canonical call record, and the rules that make one out of whatever a line said.
 
-use super::pricing::{PriceTable, Tokens};
 use super::raw::{RawCall, Scalar, Slot, SyntaxProblem};
 use super::shapes::{self, Content, Verdict};
 use super::timestamp::{epoch_to_ms, in_range, parse_time_str, Parsed, Zone};
+use crate::pricing::Variant;
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -33,24 +33,16 @@ pub struct CallRecord<'a> {
     pub output_tokens: u64,
     pub cached_tokens: u64,
     pub cache_write_tokens: u64,
+    /// The part of `cache_write_tokens` written for an hour (Anthropic's 1-hour cache).
+    pub cache_write_1h_tokens: u64,
     pub reasoning_tokens: u64,
-    pub cost_usd: Option<f64>,
-    pub cost_source: CostSource,
+    /// The cost the line logged, if any; calls without one are priced later (`pricing`).
+    pub logged_cost: Option<f64>,
+    /// The price list that applies (batch, flex, priority; `--batch` forces batch).
+    pub variant: Variant,
     pub latency_s: Option<f64>,
     pub cache_hit: Option<bool>,
     pub prompt_length: Option<u64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CostSource {
-    /// The line carried a cost.
-    Logged,
-    /// Priced from the price table.
-    Priced,
-    /// Tokens but no cost and no price: counted, listed, not silently zero.
-    Unpriced,
-    /// Nothing to price (no tokens, no cost: a failed call, say).
-    None,
 }
 
 /// Why a line was skipped. The `key` is stable: scripts read it from `skipped.by_reason`.
@@ -123,13 +115,11 @@ pub struct LineContext<'c> {
     pub project_dir: Option<&'c str>,
 }
 
-pub struct Normalizer<'p> {
+pub struct Normalizer {
     pub zone: Zone,
-    pub prices: &'p PriceTable,
-    pub reprice: bool,
 }
 
-impl Normalizer<'_> {
+impl Normalizer {
     pub fn normalize<'a>(&mut self, raw: RawCall<'a>, ctx: &LineContext<'_>) -> Outcome<'a> {
         match self.try_normalize(raw, ctx) {
             Ok(Ok(r)) => Outcome::Call(Box::new(r)),
@@ -184,6 +174,7 @@ impl Normalizer<'_> {
         let cached = count(&raw.cached_tokens)?;
         let cache_write = count(&raw.cache_write_tokens)?;
         let reasoning = count(&raw.reasoning_tokens)?;
+        let cache_write_1h = count(&raw.cache_write_1h_tokens)?.min(cache_write);
         // Shapes that report cache reads/writes beside input (Anthropic) are added in, so
         // input_tokens means "everything sent" for every shape.
         let mut input_total = input;
@@ -219,24 +210,6 @@ impl Normalizer<'_> {
         };
 
         let model = text(&raw.model);
-        let price = model.as_deref().and_then(|m| self.prices.lookup(m));
-        let tokens = Tokens {
-            input: input_total,
-            output,
-            cached,
-            cache_write,
-        };
-        let has_tokens = input_total > 0 || output > 0;
-        let (cost_usd, cost_source) = match (logged_cost, self.reprice) {
-            (Some(c), false) => (Some(c), CostSource::Logged),
-            (logged, _) => match price {
-                Some(p) if has_tokens => (Some(p.cost(tokens)), CostSource::Priced),
-                _ if logged.is_some() => (logged, CostSource::Logged),
-                _ if has_tokens => (None, CostSource::Unpriced),
-                _ => (None, CostSource::None),
-            },
-        };
-
         let (ok, error_kind) = status(&raw);
         let content_hash = content_hash(
             (shape.content() == Content::Full).then_some(ts_ms),
@@ -269,9 +242,7 @@ impl Normalizer<'_> {
         Ok(Ok(CallRecord {
             ts_ms,
             model,
-            // A known model tells its provider when the line does not.
-            provider: text(&raw.provider)
-                .or_else(|| price.and_then(|p| p.provider.clone()).map(Cow::Owned)),
+            provider: text(&raw.provider),
             call_type,
             user: text(&raw.user),
             project,
@@ -286,8 +257,11 @@ impl Normalizer<'_> {
             cached_tokens: cached,
             cache_write_tokens: cache_write,
             reasoning_tokens: reasoning,
-            cost_usd,
-            cost_source,
+            cache_write_1h_tokens: cache_write_1h,
+            logged_cost,
+            variant: text(&raw.service_tier)
+                .map(|t| Variant::of_service_tier(&t))
+                .unwrap_or_default(),
             latency_s,
             cache_hit: flag(&raw.cache_hit),
             prompt_length: count(&raw.prompt_length)
@@ -543,11 +517,8 @@ mod tests {
     use crate::normalize::raw::parse_line;
 
     fn norm(line: &str) -> Outcome<'_> {
-        let prices = Box::leak(Box::new(PriceTable::embedded()));
         let mut n = Normalizer {
             zone: Zone::new(chrono_tz::UTC),
-            prices,
-            reprice: false,
         };
         n.normalize(
             parse_line(line.as_bytes()).unwrap(),
@@ -575,9 +546,8 @@ mod tests {
         assert_eq!(c.project.as_deref(), Some("proj"));
         assert_eq!(c.call_type, None);
         assert_eq!(c.dedupe_key.as_deref(), Some("m|r"));
-        // 4*3 + 1830*3.75 + 24410*0.30 + 212*15 = 12 + 6862.5 + 7323 + 3180 = 17377.5 per 1M
-        assert!((c.cost_usd.unwrap() - 0.0173775).abs() < 1e-12);
-        assert_eq!(c.cost_source, CostSource::Priced);
+        assert_eq!(c.cache_write_tokens, 1830);
+        assert_eq!(c.logged_cost, None);
     }
 
     #[test]
@@ -614,7 +584,7 @@ mod tests {
     fn numbers_as_strings_and_bad_numbers() {
         let c = call(r#"{"ts":"1793630000","input_tokens":"10","cost":"0.5","latency_ms":"250"}"#);
         assert_eq!(
-            (c.input_tokens, c.cost_usd, c.latency_s),
+            (c.input_tokens, c.logged_cost, c.latency_s),
             (10, Some(0.5), Some(0.25))
         );
         assert!(matches!(
@@ -641,7 +611,7 @@ mod tests {
         let c = call(
             r#"{"level":"info","message":"llm call","timestamp":"2026-11-20T10:00:01Z","model":"gpt-4o","cost":0.5}"#,
         );
-        assert_eq!(c.cost_usd, Some(0.5));
+        assert_eq!(c.logged_cost, Some(0.5));
         let c = call(
             r#"{"level":30,"time":1795168801120,"pid":1,"hostname":"h","msg":"x","model":"gpt-4o","inputTokens":10}"#,
         );
@@ -682,8 +652,12 @@ mod tests {
     }
 
     #[test]
-    fn unpriced_model_is_not_zero() {
-        let c = call(r#"{"ts":1,"model":"my-finetune","input_tokens":10}"#);
-        assert_eq!((c.cost_usd, c.cost_source), (None, CostSource::Unpriced));
+    fn service_tier_and_one_hour_cache_writes_are_read() {
+        let c = call(
+            r#"{"ts":1,"model":"gpt-4o","service_tier":"flex","usage":{"input_tokens":10,"cache_creation_input_tokens":6,"cache_creation":{"ephemeral_1h_input_tokens":4}}}"#,
+        );
+        assert_eq!(c.variant, Variant::Flex);
+        assert_eq!((c.cache_write_tokens, c.cache_write_1h_tokens), (6, 4));
+        assert_eq!(c.input_tokens, 16);
     }
 }

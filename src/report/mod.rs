@@ -193,7 +193,9 @@ pub struct SkippedReport {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PricingReport {
-    /// Calls priced from the price table (no logged cost, or --reprice).
+    /// Where rates come from: the genai-prices database (version) and any override files.
+    pub source: String,
+    /// Calls priced from the rates (no logged cost, or --reprice).
     pub priced_calls: u64,
     /// Calls with tokens but neither a logged cost nor a known price: left out of cost, not zero.
     pub unpriced_calls: u64,
@@ -420,7 +422,7 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
     if unpriced_calls > 0 {
         let list: Vec<String> = unpriced_models.iter().map(|m| m.model.clone()).collect();
         warnings.push(format!(
-            "{unpriced_calls} calls have tokens but no cost and no known price (models: {}); their cost is left out of the totals — add prices with --pricing FILE",
+            "{unpriced_calls} calls have tokens but no cost and no known price (models: {}); their cost is left out of the totals — add prices with --pricing FILE (see llmlog pricing MODEL)",
             list.join(", ")
         ));
     }
@@ -489,6 +491,7 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
             not_call_examples: scan.counts.not_calls.examples.clone(),
         },
         pricing: PricingReport {
+            source: scan.pricing_source.clone(),
             priced_calls: u64_at(&t, "priced_calls")?.unwrap_or(0),
             unpriced_calls,
             unpriced_models,

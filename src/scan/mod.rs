@@ -11,11 +11,11 @@ pub mod sink;
 use crate::ingest::{self, sources::Source, Block, ReadEnd};
 use crate::normalize::columns::{Columns, Dictionary};
 use crate::normalize::dedupe::{Deduper, Duplicates, Key, ReusedIds, EXAMPLES};
-use crate::normalize::pricing::PriceTable;
 use crate::normalize::raw::parse_line;
 use crate::normalize::record::{stable_hasher, LineContext, Normalizer, Outcome, SkipReason};
 use crate::normalize::timestamp::Zone;
 pub use crate::normalize::Problem;
+use crate::pricing::{PriceStep, Pricer};
 use anyhow::Result;
 use chrono_tz::Tz;
 use polars::prelude::*;
@@ -28,8 +28,10 @@ use std::sync::{mpsc, Mutex};
 
 pub struct ScanOptions<'a> {
     pub tz: Tz,
-    pub prices: &'a PriceTable,
+    pub pricer: &'a Pricer,
     pub reprice: bool,
+    /// Price every call at its batch rate.
+    pub force_batch: bool,
     /// Bytes read so far, for a progress display.
     pub progress: Option<&'a AtomicU64>,
     /// Leave a last line without its newline unread (watch: a writer may be finishing it).
@@ -74,6 +76,8 @@ pub struct Scan {
     pub names: Vec<String>,
     pub files: Vec<String>,
     pub counts: Counts,
+    /// What priced the calls without a logged cost (database version, override files).
+    pub pricing_source: String,
 }
 
 /// State shared by a scan and the passes after it.
@@ -87,8 +91,9 @@ pub struct Core<'p> {
     dedupe: Deduper,
     pub counts: Counts,
     tz: Tz,
-    prices: &'p PriceTable,
+    pricer: &'p Pricer,
     reprice: bool,
+    force_batch: bool,
     /// Hash id-less lines so a line repeated in another file counts once.
     pub dedupe_lines: bool,
 }
@@ -106,7 +111,7 @@ struct Parsed {
 }
 
 impl<'p> Core<'p> {
-    pub fn new(tz: Tz, prices: &'p PriceTable, reprice: bool) -> Core<'p> {
+    pub fn new(tz: Tz, pricer: &'p Pricer, reprice: bool, force_batch: bool) -> Core<'p> {
         Core {
             dict: Dictionary::new(),
             files: Vec::new(),
@@ -115,8 +120,9 @@ impl<'p> Core<'p> {
             dedupe: Deduper::default(),
             counts: Counts::default(),
             tz,
-            prices,
+            pricer,
             reprice,
+            force_batch,
             dedupe_lines: false,
         }
     }
@@ -134,12 +140,14 @@ impl<'p> Core<'p> {
         (self.files.len() - 1) as u32
     }
 
-    fn normalizer(&self) -> Normalizer<'p> {
+    fn normalizer(&self) -> Normalizer {
         Normalizer {
             zone: Zone::new(self.tz),
-            prices: self.prices,
-            reprice: self.reprice,
         }
+    }
+
+    fn price_step(&self) -> PriceStep<'p> {
+        PriceStep::new(self.pricer, self.reprice, self.force_batch)
     }
 
     /// Reads every input on all cores and hands the calls to `sink` in input order. Returns how
@@ -163,6 +171,7 @@ impl<'p> Core<'p> {
         let mut read_errors = Vec::new();
         let line_keys = self.dedupe_lines;
         let norm = self.normalizer();
+        let (pricer, reprice, force_batch) = (self.pricer, self.reprice, self.force_batch);
         let Core {
             dict,
             files,
@@ -179,8 +188,6 @@ impl<'p> Core<'p> {
                 let (rx, tx) = (&block_rx, done_tx.clone());
                 let mut norm = Normalizer {
                     zone: norm.zone.clone(),
-                    prices: norm.prices,
-                    reprice: norm.reprice,
                 };
                 s.spawn(move || loop {
                     let block = match rx.lock().unwrap().recv() {
@@ -190,7 +197,8 @@ impl<'p> Core<'p> {
                     let i = block.source as usize;
                     let dir = dirs.get(i).and_then(|d| d.as_deref());
                     let family = line_keys.then(|| families[i]);
-                    let r = parse_block(&block, &mut norm, dict, dir, family);
+                    let step = PriceStep::new(pricer, reprice, force_batch);
+                    let r = parse_block(&block, &mut norm, dict, step, dir, family);
                     if tx.send(r).is_err() {
                         return;
                     }
@@ -273,7 +281,8 @@ impl<'p> Core<'p> {
         let mut norm = self.normalizer();
         let dir = self.project_dirs[code as usize].clone();
         let family = self.dedupe_lines.then(|| self.families[code as usize]);
-        let p = parse_block(&block, &mut norm, &self.dict, dir.as_deref(), family)?;
+        let step = self.price_step();
+        let p = parse_block(&block, &mut norm, &self.dict, step, dir.as_deref(), family)?;
         count(
             &mut self.counts,
             &mut self.dedupe,
@@ -372,31 +381,33 @@ fn not_call_text(reason: &str) -> &'static str {
 
 /// Reads everything once into one frame: what analyze, budget, check and dashboard query.
 pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
-    let mut core = Core::new(opts.tz, opts.prices, opts.reprice);
+    let mut core = Core::new(opts.tz, opts.pricer, opts.reprice, opts.force_batch);
     core.dedupe_lines = sources.len() > 1;
     let mut sink = FrameSink::default();
     core.scan(sources, opts.progress, opts.whole_lines, &mut sink)?;
     let frame = match sink.frame {
         Some(f) => f,
-        None => Columns::new(&core.dict, 0).into_frame()?,
+        None => Columns::new(&core.dict, 0, None).into_frame()?,
     };
     Ok(Scan {
         frame,
         names: core.dict.names(),
         files: core.files,
         counts: core.counts,
+        pricing_source: opts.pricer.label(),
     })
 }
 
-fn parse_block(
+fn parse_block<'d>(
     block: &Block,
-    norm: &mut Normalizer<'_>,
-    dict: &Dictionary,
+    norm: &mut Normalizer,
+    dict: &'d Dictionary,
+    pricing: PriceStep<'d>,
     project_dir: Option<&str>,
     family: Option<u64>,
 ) -> PolarsResult<Parsed> {
     let ctx = LineContext { project_dir };
-    let mut cols = Columns::new(dict, block.bytes.len() / 200);
+    let mut cols = Columns::new(dict, block.bytes.len() / 200, Some(pricing));
     let mut keys = Vec::new();
     let mut problems = Vec::new();
     let mut not_calls = Vec::new();

@@ -1,5 +1,6 @@
 //! OpenAI response objects logged whole: `created` in epoch seconds, a nested `usage` with
-//! `prompt_tokens`/`completion_tokens` and their `*_details` (cached and reasoning tokens).
+//! `prompt_tokens`/`completion_tokens` and their `*_details` (cached and reasoning tokens), and
+//! the `service_tier` that chose the price list.
 
 use super::{f, top, Shape};
 use crate::normalize::raw::{Ctx, FieldId as F, Target};
@@ -15,6 +16,8 @@ impl Shape for OpenAi {
         match ctx {
             c if top(c) => match key {
                 "created" => f(F::Timestamp, 5, "created"),
+                // "flex" and "priority" have their own price lists.
+                "service_tier" => f(F::ServiceTier, 0, "service_tier"),
                 _ => None,
             },
             Ctx::Usage => match key {

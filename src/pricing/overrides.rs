@@ -1,14 +1,12 @@
-//! List prices per model, and the rule that turns a call's tokens into dollars.
-//!
-//! The embedded table (`prices.toml`) is the default; `--pricing FILE` adds or replaces entries,
-//! in our TOML form or LiteLLM's `model_prices_and_context_window.json` form.
+//! A user's own prices (`--pricing FILE`, `[pricing]` in llmlog.toml): our TOML form or LiteLLM's
+//! `model_prices_and_context_window.json`. They win over the database for the models they name
+//! (negotiated rates, fine-tunes, self-hosted models).
 
+use super::card::RateCard;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-const EMBEDDED: &str = include_str!("prices.toml");
 
 /// USD per one million tokens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,15 +24,6 @@ pub struct Price {
     pub source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
-}
-
-/// Token counts in the canonical sense: `input` includes cache reads and cache writes.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Tokens {
-    pub input: u64,
-    pub output: u64,
-    pub cached: u64,
-    pub cache_write: u64,
 }
 
 /// No real model charges this much per million tokens; above it a figure is a typo.
@@ -59,18 +48,14 @@ impl Price {
         Ok(())
     }
 
-    pub fn cost(&self, t: Tokens) -> f64 {
-        let uncached = t
-            .input
-            .saturating_sub(t.cached)
-            .saturating_sub(t.cache_write);
-        let cached_rate = self.cached_input_per_mtok.unwrap_or(self.input_per_mtok);
-        let write_rate = self.cache_write_per_mtok.unwrap_or(self.input_per_mtok);
-        (uncached as f64 * self.input_per_mtok
-            + t.cached as f64 * cached_rate
-            + t.cache_write as f64 * write_rate
-            + t.output as f64 * self.output_per_mtok)
-            / 1e6
+    /// As a rate card (one tier; cache rates default to the input rate).
+    pub fn card(&self) -> RateCard {
+        RateCard::per_mtok(
+            self.input_per_mtok,
+            self.cached_input_per_mtok.unwrap_or(self.input_per_mtok),
+            self.cache_write_per_mtok.unwrap_or(self.input_per_mtok),
+            self.output_per_mtok,
+        )
     }
 }
 
@@ -81,20 +66,14 @@ struct TomlFile {
     models: BTreeMap<String, Price>,
 }
 
-/// Model name (lower case) → price.
+/// Model name (lower case) → price, and the files they came from.
 #[derive(Debug, Clone, Default)]
-pub struct PriceTable {
+pub struct Overrides {
     models: BTreeMap<String, Price>,
+    pub files: Vec<String>,
 }
 
-impl PriceTable {
-    pub fn embedded() -> Self {
-        let file: TomlFile = toml::from_str(EMBEDDED).expect("embedded prices.toml is valid");
-        PriceTable {
-            models: lower_keys(file.models),
-        }
-    }
-
+impl Overrides {
     /// Adds or replaces entries from a user's file (TOML, or LiteLLM JSON when it ends in .json).
     pub fn extend_from_file(&mut self, path: &Path) -> Result<usize> {
         let text = std::fs::read_to_string(path)
@@ -119,6 +98,7 @@ impl PriceTable {
         let n = entries.len();
         self.extend(entries)
             .with_context(|| format!("pricing file {}", path.display()))?;
+        self.files.push(path.display().to_string());
         Ok(n)
     }
 
@@ -231,43 +211,27 @@ mod tests {
 
     #[test]
     fn lookup_strips_prefix_and_date() {
-        let t = PriceTable::embedded();
-        assert!(t.lookup("gpt-4o").is_some());
-        assert_eq!(t.lookup("openai/gpt-4o"), t.lookup("gpt-4o"));
-        assert_eq!(
-            t.lookup("claude-sonnet-4-20250514"),
-            t.lookup("claude-sonnet-4")
-        );
-        assert_eq!(t.lookup("gpt-4o-mini-2024-07-18"), t.lookup("gpt-4o-mini"));
-        assert_eq!(t.lookup("GPT-4o"), t.lookup("gpt-4o"));
+        let mut t = Overrides::default();
+        let p = Price {
+            input_per_mtok: 1.0,
+            output_per_mtok: 2.0,
+            cached_input_per_mtok: None,
+            cache_write_per_mtok: None,
+            provider: None,
+            source: None,
+            as_of: None,
+        };
+        t.extend(
+            [
+                ("gpt-4o".to_string(), p.clone()),
+                ("Claude-X".to_string(), p),
+            ]
+            .into(),
+        )
+        .unwrap();
+        assert!(t.lookup("openai/gpt-4o").is_some());
+        assert!(t.lookup("gpt-4o-2024-08-06").is_some());
+        assert!(t.lookup("claude-x-20250514").is_some());
         assert!(t.lookup("my-finetune").is_none());
-    }
-
-    #[test]
-    fn cost_splits_cached_input() {
-        // gpt-4o: 2.50 in, 1.25 cached, 10.00 out per 1M.
-        let t = PriceTable::embedded();
-        let p = t.lookup("gpt-4o").unwrap();
-        let c = p.cost(Tokens {
-            input: 1000,
-            output: 100,
-            cached: 400,
-            cache_write: 0,
-        });
-        // 600*2.5 + 400*1.25 + 100*10 = 1500 + 500 + 1000 = 3000 per 1M → 0.003
-        assert!((c - 0.003).abs() < 1e-12, "{c}");
-    }
-
-    #[test]
-    fn every_embedded_price_names_its_source() {
-        for (name, p) in PriceTable::embedded().iter() {
-            assert!(
-                p.source
-                    .as_deref()
-                    .is_some_and(|s| s.starts_with("https://")),
-                "{name}"
-            );
-            assert!(p.as_of.is_some(), "{name}");
-        }
     }
 }
