@@ -23,7 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Report cost, usage, latency, reliability and outliers of the calls in the logs.
     Analyze(AnalyzeArgs),
-    /// List the price table used for calls that log tokens but no cost.
+    /// What a model costs (genai-prices database, your overrides), and `pricing audit`: logged
+    /// costs against list prices.
     Pricing(PricingArgs),
     /// Budgets: where each stands in its current window, past breaches, projections.
     #[command(subcommand)]

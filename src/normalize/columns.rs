@@ -88,6 +88,8 @@ impl Dictionary {
 pub struct Columns<'d> {
     dict: &'d Dictionary,
     pricing: Option<PriceStep<'d>>,
+    /// The provider code of each rate card seen (by address), for calls that logged no provider.
+    provider_of_rates: HashMap<usize, u32>,
     cache: HashMap<String, u32>,
     ts_ms: Vec<i64>,
     day: Vec<i32>,
@@ -112,6 +114,7 @@ impl<'d> Columns<'d> {
         Columns {
             dict,
             pricing,
+            provider_of_rates: HashMap::default(),
             cache: HashMap::default(),
             ts_ms: Vec::with_capacity(capacity),
             day: v32(),
@@ -166,7 +169,17 @@ impl<'d> Columns<'d> {
         };
         if codes[1] == 0 {
             // A known model tells its provider when the line does not.
-            codes[1] = self.code(priced.provider.as_deref());
+            if let Some(rates) = &priced.rates {
+                let addr = std::sync::Arc::as_ptr(rates) as usize;
+                codes[1] = match self.provider_of_rates.get(&addr) {
+                    Some(&c) => c,
+                    None => {
+                        let c = self.code(rates.provider.as_deref());
+                        self.provider_of_rates.insert(addr, c);
+                        c
+                    }
+                };
+            }
         }
         for (i, code) in codes.into_iter().enumerate() {
             self.dims[i].push(code);

@@ -194,8 +194,11 @@ pub struct PriceStep<'p> {
     pub reprice: bool,
     /// Price every call at its batch rate (`--batch`).
     pub force_batch: bool,
-    memo: HashMap<(u32, u32, Variant, i64), Option<Arc<Resolved>>>,
+    memo: FastMap<(u32, u32, Variant, i64), Option<Arc<Resolved>>>,
 }
+
+/// foldhash: the memo is looked up once per call; SipHash's DoS resistance buys nothing here.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// What pricing made of one call.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -206,8 +209,8 @@ pub struct Priced {
     pub from_rates: bool,
     /// The list price of the call's tokens, whether or not it logged a cost (the audit's "list").
     pub list: Option<f64>,
-    /// The provider the rates belong to, for calls that logged none.
-    pub provider: Option<String>,
+    /// The rates used, if any (their provider fills in calls that logged none).
+    pub rates: Option<Arc<Resolved>>,
 }
 
 impl<'p> PriceStep<'p> {
@@ -216,7 +219,7 @@ impl<'p> PriceStep<'p> {
             pricer,
             reprice,
             force_batch,
-            memo: HashMap::new(),
+            memo: FastMap::default(),
         }
     }
 
@@ -271,7 +274,7 @@ impl<'p> PriceStep<'p> {
             cost,
             from_rates,
             list,
-            provider: resolved.and_then(|x| x.provider.clone()),
+            rates: resolved,
         }
     }
 }
