@@ -724,6 +724,7 @@ fn pricing_audit_compares_logged_costs_with_list_prices() {
     // logged 0.0035 and 0.007 (the second doubled): logged 0.0105 vs list 0.007 → +50%.
     let g = m("gpt-4o");
     assert_eq!(g["calls"], 2);
+    assert_eq!(g["zero_cost_calls"], 0);
     approx(&g["logged_usd"], 0.0105);
     approx(&g["list_usd"], 0.007);
     approx(&g["difference"], 0.5);

@@ -262,9 +262,11 @@ fn run_audit(a: AuditArgs) -> Result<ExitCode> {
     let listed = df.column("listed_calls")?.u64()?.clone();
     let logged = df.column("logged_usd")?.f64()?.clone();
     let list = df.column("list_usd")?.f64()?.clone();
+    let zero = df.column("zero_cost_calls")?.u64()?.clone();
     struct AuditRow {
         model: String,
         calls: u64,
+        zero: u64,
         listed: u64,
         logged: f64,
         list: f64,
@@ -276,6 +278,7 @@ fn run_audit(a: AuditArgs) -> Result<ExitCode> {
                 code => scan.names.get(code as usize).cloned().unwrap_or_default(),
             },
             calls: calls.get(i).unwrap_or(0),
+            zero: zero.get(i).unwrap_or(0),
             listed: listed.get(i).unwrap_or(0),
             logged: logged.get(i).unwrap_or(0.0),
             list: list.get(i).unwrap_or(0.0),
@@ -306,6 +309,7 @@ fn run_audit(a: AuditArgs) -> Result<ExitCode> {
                 .map(|r| {
                     json!({
                         "model": r.model, "calls": r.calls, "listed_calls": r.listed,
+                        "zero_cost_calls": r.zero,
                         "logged_usd": r.logged, "list_usd": r.list, "difference": diff(r),
                     })
                 })
@@ -322,14 +326,15 @@ fn run_audit(a: AuditArgs) -> Result<ExitCode> {
         Format::Csv => {
             writeln!(
                 out,
-                "model,calls,listed_calls,logged_usd,list_usd,difference"
+                "model,calls,zero_cost_calls,listed_calls,logged_usd,list_usd,difference"
             )?;
             for r in &rows {
                 writeln!(
                     out,
-                    "{},{},{},{},{},{}",
+                    "{},{},{},{},{},{},{}",
                     crate::render::csv::field(&r.model),
                     r.calls,
+                    r.zero,
                     r.listed,
                     r.logged,
                     r.list,
@@ -340,11 +345,19 @@ fn run_audit(a: AuditArgs) -> Result<ExitCode> {
         _ => {
             let mut t = Table::new();
             t.load_preset(UTF8_BORDERS_ONLY);
-            t.set_header(["Model", "Calls", "Logged", "List price", "Difference"]);
+            t.set_header([
+                "Model",
+                "Calls",
+                "Logged $0",
+                "Logged",
+                "List price",
+                "Difference",
+            ]);
             for r in &rows {
                 t.add_row([
                     ellipsize(&r.model, 32),
                     r.calls.to_string(),
+                    r.zero.to_string(),
                     money(r.logged),
                     if r.listed > 0 {
                         money(r.list)
@@ -356,7 +369,7 @@ fn run_audit(a: AuditArgs) -> Result<ExitCode> {
                         .unwrap_or_default(),
                 ]);
             }
-            for i in 1..5 {
+            for i in 1..6 {
                 if let Some(col) = t.column_mut(i) {
                     col.set_cell_alignment(CellAlignment::Right);
                 }

@@ -30,5 +30,11 @@ pub fn by_model(lf: LazyFrame) -> LazyFrame {
             .alias("logged_usd"),
         col(c::LIST_COST).filter(listed).sum().alias("list_usd"),
         col(c::COST).sum().alias("logged_all_usd"),
+        // A response cache that logs $0 for a hit is the commonest reason logged < list.
+        col(c::COST)
+            .eq(lit(0.0))
+            .cast(DataType::UInt64)
+            .sum()
+            .alias("zero_cost_calls"),
     ])
 }
