@@ -767,3 +767,42 @@ fn an_override_file_beats_the_database() {
         .unwrap()
         .contains("prices-override.toml"));
 }
+
+// genai-prices-mini.json: a one-model snapshot in the genai-prices v2 format, as a user would
+// download a newer one: acme-llm-9 at $1/$2 per 1M, $10/$20 from 2026-11-04.
+#[test]
+fn pricing_data_replaces_the_bundled_database() {
+    let r = analyze_json(&[
+        &fixture("pricing.jsonl"),
+        "--tz",
+        "UTC",
+        "--pricing-data",
+        &fixture("genai-prices-mini.json"),
+        "--where",
+        "model=acme-llm-9",
+    ]);
+    // The 2026-11-04 call: 100×10 + 10×20 = 1,200 per 1M.
+    approx(&r["summary"]["cost_usd"], 0.0012);
+    assert!(r["pricing"]["source"]
+        .as_str()
+        .unwrap()
+        .contains("genai-prices-mini.json (1 providers, 1 models)"));
+    // Models the snapshot lacks are unpriced, not priced from the bundled data.
+    let r = analyze_json(&[
+        &fixture("pricing.jsonl"),
+        "--tz",
+        "UTC",
+        "--pricing-data",
+        &fixture("genai-prices-mini.json"),
+    ]);
+    assert_eq!(r["pricing"]["unpriced_calls"], 5);
+    // A file that is not a snapshot: exit 2, named.
+    let out = run(&[
+        "analyze",
+        &fixture("pricing.jsonl"),
+        "--pricing-data",
+        &fixture("basic.jsonl"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("basic.jsonl"));
+}
