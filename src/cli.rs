@@ -37,6 +37,59 @@ pub enum Command {
     /// Render the report as one PNG (or SVG) image: spend, models, types, hours, latency,
     /// errors, users and budgets at a glance.
     Dashboard(DashboardArgs),
+    /// May this call spend? Exit 0 yes, 1 when a hard-limit budget covering it is closed (the
+    /// model to use — the fallback in force — on stdout), 2 on an error.
+    Guard(GuardArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog guard --model gpt-4o --where project=support && run_the_call\n  MODEL=$(llmlog guard --model gpt-4o) || echo \"closed; fallback: $MODEL\"\n  llmlog guard logs/ --budget 'daily cap'      # no watch running: evaluate the logs\n\nIt answers from the status file `llmlog watch` keeps (fresh within 5 s) — in the state directory, or --status-file — else by reading PATHS. A budget covers the call unless --model/--where name a value outside its scope; a field left out is assumed to match, so pass the fields your budgets are scoped and split by."
+)]
+pub struct GuardArgs {
+    /// Logs to evaluate when no fresh status file is there.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<String>,
+
+    /// Only this budget (by name).
+    #[arg(long, value_name = "NAME")]
+    pub budget: Option<String>,
+
+    /// The model the call would use: prints the model to use instead while a fallback is in force.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+
+    /// The call's other fields (user, project, type, tag, provider, conversation), repeatable.
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    pub wheres: Vec<String>,
+
+    /// Config file with the budgets. Default: $LLMLOG_CONFIG, else ./llmlog.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+
+    /// A one-off budget (with hard=true to make it closable), as for analyze.
+    #[arg(long = "budget-rule", value_name = "RULE")]
+    pub budgets: Vec<String>,
+
+    /// The watch state directory (where watch keeps status.json).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<String>,
+
+    /// The status file to read (default: status.json in the state directory).
+    #[arg(long, value_name = "FILE")]
+    pub status_file: Option<String>,
+
+    /// Time zone for budget windows.
+    #[arg(long, env = "LLMLOG_TZ", value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Take this instant as now (a window that has ended by then has reopened).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+
+    /// Print the answer as JSON ({allowed, model, reasons}).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -333,6 +386,16 @@ pub struct WatchArgs {
     /// Where to keep the watch state.
     #[arg(long, value_name = "DIR")]
     pub state: Option<String>,
+
+    /// Where to keep the live budget status apps read (default: status.json in the state
+    /// directory); rewritten atomically every pass.
+    #[arg(long, value_name = "FILE")]
+    pub status_file: Option<String>,
+
+    /// Answer GET /status and GET /guard?model=…&user=… on this address (e.g. 127.0.0.1:8787):
+    /// 200 allowed, 429 closed. Read-only; aggregates only.
+    #[arg(long, value_name = "ADDR")]
+    pub serve: Option<String>,
 
     /// On the first start, raise no per-call alerts (expensive calls) for what the files already
     /// hold. Budgets still count it, as `budget status` does.

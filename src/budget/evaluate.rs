@@ -355,6 +355,9 @@ mod tests {
             warn_at: vec![0.8],
             scope: Default::default(),
             per: None,
+            hard_limit: false,
+            fallback: Default::default(),
+            fallback_at: None,
         }
     }
 

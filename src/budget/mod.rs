@@ -4,6 +4,7 @@
 pub mod check;
 pub mod evaluate;
 pub mod rule;
+pub mod status;
 pub mod window;
 
 pub use evaluate::{evaluate, BudgetReport, DayCost, Status, Trend};

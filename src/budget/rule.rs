@@ -58,6 +58,13 @@ pub struct Budget {
     pub scope: BTreeMap<String, String>,
     /// Give each distinct value of this field its own budget of `limit_usd`.
     pub per: Option<String>,
+    /// At 100% the budget is *closed*: apps that ask (`llmlog guard`, the status file) stop
+    /// spending, or switch to `fallback`.
+    pub hard_limit: bool,
+    /// Model glob → the model to use instead once the budget is closed (or from `fallback_at`).
+    pub fallback: BTreeMap<String, String>,
+    /// The share from which the fallback is in force before the budget closes (0.9 = 90%).
+    pub fallback_at: Option<f64>,
 }
 
 impl Budget {
@@ -72,6 +79,18 @@ impl Budget {
         for w in &self.warn_at {
             if !(*w > 0.0 && *w < 1.0) {
                 bail!("warn_at values are fractions between 0 and 1 (0.8 = 80%), not {w}");
+            }
+        }
+        if let Some(f) = self.fallback_at {
+            if !(f > 0.0 && f <= 1.0) {
+                bail!("fallback_at is a fraction between 0 and 1 (0.9 = 90%), not {f}");
+            }
+        }
+        for (from, to) in &self.fallback {
+            if from.trim().is_empty() || to.trim().is_empty() {
+                bail!(
+                    "fallback: '{from}' = '{to}': give a model glob and the model to use instead"
+                );
             }
         }
         self.warn_at.sort_by(|a, b| a.total_cmp(b));
@@ -100,7 +119,8 @@ impl Budget {
         Ok(self)
     }
 
-    /// `monthly=1000`, `daily=50,project=support`, `daily=10,per=user,warn=0.5`.
+    /// `monthly=1000`, `daily=50,project=support`, `daily=10,per=user,warn=0.5`,
+    /// `daily=50,hard=true,fallback=gpt-4o*:gpt-4o-mini`.
     pub fn parse_flag(s: &str) -> Result<Budget> {
         let help = "expected PERIOD=USD[,FIELD=VALUE…][,per=FIELD][,warn=FRACTION], e.g. --budget monthly=1000 or --budget 'daily=50,project=support'";
         let mut parts = s.split(',');
@@ -122,6 +142,9 @@ impl Budget {
             warn_at: vec![0.8],
             scope: BTreeMap::new(),
             per: None,
+            hard_limit: false,
+            fallback: BTreeMap::new(),
+            fallback_at: None,
         };
         let mut warn = Vec::new();
         for p in parts {
@@ -135,6 +158,24 @@ impl Budget {
                     anyhow::anyhow!("--budget '{s}': warn '{v}' is not a fraction like 0.8")
                 })?),
                 "name" => b.name = v.to_string(),
+                "hard" | "hard_limit" => {
+                    b.hard_limit = matches!(v, "true" | "yes" | "1");
+                }
+                // fallback=gpt-4o*:gpt-4o-mini (repeatable)
+                "fallback" => {
+                    let Some((from, to)) = v.split_once(':') else {
+                        bail!("--budget '{s}': fallback '{v}': write fallback=MODEL_GLOB:FALLBACK_MODEL, e.g. fallback=gpt-4o*:gpt-4o-mini")
+                    };
+                    b.fallback
+                        .insert(from.trim().to_string(), to.trim().to_string());
+                }
+                "fallback_at" => {
+                    b.fallback_at = Some(v.parse::<f64>().map_err(|_| {
+                        anyhow::anyhow!(
+                            "--budget '{s}': fallback_at '{v}' is not a fraction like 0.9"
+                        )
+                    })?)
+                }
                 _ => {
                     b.scope.insert(k.to_string(), v.to_string());
                 }
@@ -145,6 +186,16 @@ impl Budget {
         }
         b.validate()
             .map_err(|e| anyhow::anyhow!("--budget '{s}': {e}"))
+    }
+
+    /// The model to use instead of `model` once the fallback is in force: the longest matching
+    /// glob wins (so `gpt-4o-mini*` beats `gpt-4o*`).
+    pub fn fallback_for(&self, model: &str) -> Option<&str> {
+        self.fallback
+            .iter()
+            .filter(|(glob, _)| crate::engine::filter::glob_match(glob, model))
+            .max_by_key(|(glob, _)| glob.len())
+            .map(|(_, to)| to.as_str())
     }
 
     /// `project=support, per user` — for tables.

@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod budget;
 pub mod check;
 pub mod dashboard;
+pub mod guard;
 pub mod pricing;
 pub mod progress;
 pub mod watch;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(c) => check::run(c),
         Command::Dashboard(d) => dashboard::run(d),
         Command::Watch(w) => watch::run(w),
+        Command::Guard(g) => guard::run(g),
     }
 }
 

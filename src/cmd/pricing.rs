@@ -64,7 +64,7 @@ pub fn run(a: PricingArgs) -> Result<ExitCode> {
     let at = crate::normalize::timestamp::format_local(at_ms, chrono_tz::UTC);
     let source = match standard.source {
         Source::Override => format!("override file {}", pricer.overrides.files.join(", ")),
-        Source::Database => pricer.db.label.clone(),
+        Source::Database => pricer.db.label(),
     };
     let per_m = |x: f64| x * 1e6;
     match a.format {

@@ -18,6 +18,7 @@ use crate::watch::rules;
 use crate::watch::state::{self, State};
 use crate::watch::tail::{FileMark, Tailer};
 use crate::watch::totals::{ExpensiveCall, Totals};
+use crate::watch::{serve, status_file};
 use anyhow::{bail, Result};
 use serde_json::json;
 use std::io::{IsTerminal, Write};
@@ -57,8 +58,10 @@ fn sinks(cfg: &AlertsSection, color: bool) -> Result<Vec<Box<dyn AlertSink>>> {
     Ok(out)
 }
 
-fn state_dir(a: &WatchArgs, settings: &Settings) -> PathBuf {
-    if let Some(s) = &a.state {
+/// The watch state directory: `--state`, else `.llmlog/` beside the config, else
+/// `$XDG_STATE_HOME/llmlog`. Shared with `guard`, which reads watch's status file there.
+pub(crate) fn state_dir(state: Option<&str>, settings: &Settings) -> PathBuf {
+    if let Some(s) = state {
         return PathBuf::from(s);
     }
     if let Some(cfg) = &settings.config_path {
@@ -132,7 +135,19 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
         bail!("no paths to watch: give log files, directories or quoted globs (e.g. llmlog watch logs/)");
     }
 
-    let dir = state_dir(&a, &settings);
+    let dir = state_dir(a.state.as_deref(), &settings);
+    let status_path = a
+        .status_file
+        .as_ref()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| status_file::default_path(&dir));
+    let shared: serve::Shared = Default::default();
+    if let Some(addr) = &a.serve {
+        let local = serve::start(addr, shared.clone(), real_now)?;
+        if !events.json {
+            eprintln!("llmlog: serving http://{local}/status and /guard");
+        }
+    }
     let mut st: State = state::load(&dir)?;
     let fresh = st.alerts.is_empty();
     let dispatcher = Dispatcher::start(sink_list);
@@ -258,6 +273,14 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
         totals.prune(now_ms, now_day)?;
         core.forget_before(now_ms - dedupe_horizon_ms(&settings));
         let reports = budget_reports(&totals, &core, &settings, now_ms)?;
+        if !settings.budgets.is_empty() {
+            // Every pass, so its age says watch is alive; a reader never sees half of it.
+            let live = crate::budget::status::live(&settings.budgets, &reports, at.clone(), now_ms);
+            if let Err(e) = status_file::write(&status_path, &live) {
+                eprintln!("llmlog: warning: status file: {e:#}");
+            }
+            *shared.lock().unwrap() = Some(live);
+        }
 
         let mut new_alerts: Vec<Alert> = pending_expensive
             .drain(..)
@@ -376,6 +399,10 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
             while wake_rx.try_recv().is_ok() {}
         }
     }
+}
+
+fn real_now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 /// Budget reports from the running cube, by the query `budget status` runs.

@@ -43,6 +43,11 @@ pub struct BudgetEntry {
     #[serde(default, rename = "where")]
     pub scope: BTreeMap<String, String>,
     pub per: Option<String>,
+    #[serde(default)]
+    pub hard_limit: bool,
+    #[serde(default)]
+    pub fallback: BTreeMap<String, String>,
+    pub fallback_at: Option<f64>,
 }
 
 fn default_warn() -> Vec<f64> {
@@ -137,6 +142,9 @@ pub fn load(path: &Path) -> Result<LoadedConfig> {
             warn_at: e.warn_at.clone(),
             scope: e.scope.clone(),
             per: e.per.clone(),
+            hard_limit: e.hard_limit,
+            fallback: e.fallback.clone(),
+            fallback_at: e.fallback_at,
         }
         .validate()
         .map_err(|err| {

@@ -25,12 +25,14 @@ const MAX_PROMPT: u64 = 10_000_000;
 
 pub struct Database {
     calc: Calc,
-    /// Where the data came from, for reports: "genai-prices 0.2.1 (bundled data, …)".
-    pub label: String,
+    /// Where the data came from (the counts are added by `label`).
+    origin: String,
 }
 
 enum Calc {
-    Bundled(&'static Calculator),
+    /// The crate's bundled data, decoded on first use: commands that never price (guard on a
+    /// status file) stay fast.
+    Bundled,
     Loaded(Box<Calculator>),
 }
 
@@ -44,13 +46,9 @@ pub struct Found {
 
 impl Database {
     pub fn bundled() -> Database {
-        let calc = Calculator::bundled();
         Database {
-            label: format!(
-                "genai-prices {CRATE_VERSION} (bundled data, {})",
-                counts(calc)
-            ),
-            calc: Calc::Bundled(calc),
+            origin: format!("genai-prices {CRATE_VERSION} (bundled data"),
+            calc: Calc::Bundled,
         }
     }
 
@@ -64,20 +62,23 @@ impl Database {
                 path.display()
             )
         })?;
-        let label = format!(
-            "genai-prices data file {} ({})",
-            path.display(),
-            counts(&calc)
-        );
         Ok(Database {
             calc: Calc::Loaded(Box::new(calc)),
-            label,
+            origin: format!("genai-prices data file {}", path.display()),
         })
+    }
+
+    /// Where the data came from, for reports: "genai-prices 0.2.1 (bundled data, 47 providers, …)".
+    pub fn label(&self) -> String {
+        match self.calc {
+            Calc::Bundled => format!("{}, {})", self.origin, counts(self.calc())),
+            Calc::Loaded(_) => format!("{} ({})", self.origin, counts(self.calc())),
+        }
     }
 
     fn calc(&self) -> &Calculator {
         match &self.calc {
-            Calc::Bundled(c) => c,
+            Calc::Bundled => Calculator::bundled(),
             Calc::Loaded(c) => c,
         }
     }

@@ -114,11 +114,11 @@ impl Pricer {
     /// What the data says, for the report: the database and any override files.
     pub fn label(&self) -> String {
         if self.overrides.files.is_empty() {
-            self.db.label.clone()
+            self.db.label()
         } else {
             format!(
                 "{}; overrides from {}",
-                self.db.label,
+                self.db.label(),
                 self.overrides.files.join(", ")
             )
         }

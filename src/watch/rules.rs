@@ -54,10 +54,36 @@ pub fn budget_alerts(
                 .as_deref()
                 .map(|m| format!(" for {} {m}", b.per.as_deref().unwrap_or("")))
                 .unwrap_or_default();
-            let (severity, verb) = if t >= 1.0 {
+            let (severity, verb) = if t >= 1.0 && b.hard_limit {
+                ("critical", "is closed at")
+            } else if t >= 1.0 {
                 ("critical", "is over")
             } else {
                 ("warning", "has reached")
+            };
+            // A closed budget says what apps switch to.
+            let fallback =
+                if (t >= 1.0 && b.hard_limit) || b.fallback_at.is_some_and(|f| share >= f) {
+                    let list: Vec<String> = b
+                        .fallback
+                        .iter()
+                        .map(|(k, v)| format!("{k} → {v}"))
+                        .collect();
+                    if list.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" Fallback in force: {}.", list.join(", "))
+                    }
+                } else {
+                    String::new()
+                };
+            let closed = if t >= 1.0 && b.hard_limit {
+                format!(
+                    " Apps asking `llmlog guard` are refused until {}.",
+                    report.window_end
+                )
+            } else {
+                String::new()
             };
             out.push(Alert {
                 key: format!("{prefix}{t}"),
@@ -73,7 +99,7 @@ pub fn budget_alerts(
                     pct(share),
                     &report.window_start[..10],
                     money(report.projected_usd)
-                ),
+                ) + &closed + &fallback,
                 at: at.to_string(),
                 budget: Some(b.name.clone()),
                 window_start: Some(report.window_start.clone()),
