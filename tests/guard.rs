@@ -288,3 +288,71 @@ fn the_local_endpoint_answers_200_then_429() {
     // Read-only, aggregates only: no log lines, no file paths.
     assert!(!st.to_string().contains("prompt_length"));
 }
+
+#[test]
+fn a_closed_budget_alerts_closed_then_reopened() {
+    let t = tempfile::tempdir().unwrap();
+    let logs = t.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    let cfg = t.path().join("llmlog.toml");
+    std::fs::write(&cfg, CONFIG).unwrap();
+    append(
+        &logs.join("app.jsonl"),
+        "{\"timestamp\": \"2026-11-20T10:00:00Z\", \"model\": \"gpt-4o\", \"project\": \"support\", \"cost\": 12}\n",
+    );
+    let once = |now: &str| -> Vec<Value> {
+        let out = run(&[
+            "watch",
+            "--once",
+            "--poll",
+            "--format",
+            "json",
+            "--now",
+            now,
+            logs.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+            "--state",
+            t.path().join("state").to_str().unwrap(),
+        ]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|e| e["event"] == "alert")
+            .map(|e| e["alert"].clone())
+            .collect()
+    };
+    let a = once("2026-11-20T12:00:00Z");
+    let closed: Vec<&Value> = a
+        .iter()
+        .filter(|x| x["budget"] == "support daily")
+        .collect();
+    assert_eq!(closed.len(), 1, "{a:?}");
+    assert!(
+        closed[0]["title"].as_str().unwrap().contains("is closed"),
+        "{a:?}"
+    );
+    assert!(closed[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("gpt-4o* → gpt-4o-mini"));
+    // The next day's first pass: reopened, once per budget (and member) that was closed — the
+    // support budget, and the per-user budget's member without a user ($12 of $3).
+    let a = once("2026-11-21T00:00:05Z");
+    let reopened: Vec<(&str, &str)> = a
+        .iter()
+        .filter(|x| x["title"].as_str().unwrap().contains("reopened"))
+        .map(|x| {
+            (
+                x["budget"].as_str().unwrap(),
+                x["member"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reopened,
+        [("support daily", ""), ("per user", "(none)")],
+        "{a:?}"
+    );
+    assert!(once("2026-11-21T00:10:00Z").is_empty());
+}

@@ -26,6 +26,7 @@ pub fn budget_alerts(
 ) -> Vec<Alert> {
     let mut out = Vec::new();
     for (b, report) in budgets.iter().zip(reports) {
+        out.extend(reopened(b, report, raised, at));
         // Per-field budgets list their members near or over the limit; others have one state.
         let states: Vec<(Option<String>, f64, f64)> = if b.per.is_some() {
             report
@@ -111,6 +112,64 @@ pub fn budget_alerts(
         }
     }
     out
+}
+
+/// A hard-limit budget that was closed in an earlier window is open again: say so once, on the
+/// new window's first pass (the closed alert is still remembered then; it is pruned after).
+fn reopened(b: &Budget, report: &BudgetReport, raised: &[AlertRecord], at: &str) -> Vec<Alert> {
+    if !b.hard_limit {
+        return Vec::new();
+    }
+    let mut members: Vec<Option<String>> = raised
+        .iter()
+        .filter(|r| {
+            r.alert.budget.as_deref() == Some(b.name.as_str())
+                && r.alert.threshold.is_some_and(|t| t >= 1.0)
+                && r.alert
+                    .window_start
+                    .as_deref()
+                    .is_some_and(|ws| ws < report.window_start.as_str())
+        })
+        .map(|r| r.alert.member.clone())
+        .collect();
+    members.sort();
+    members.dedup();
+    members
+        .into_iter()
+        .filter_map(|member| {
+            let key = format!(
+                "reopened|{}|{}|{}",
+                b.name,
+                report.window_start,
+                member.as_deref().unwrap_or("")
+            );
+            if raised.iter().any(|r| r.alert.key == key) {
+                return None;
+            }
+            let who = member
+                .as_deref()
+                .map(|m| format!(" for {} {m}", b.per.as_deref().unwrap_or("")))
+                .unwrap_or_default();
+            let mut a = Alert::simple(
+                key,
+                "budget",
+                "warning",
+                format!("Budget '{}'{who} has reopened", b.name),
+                format!(
+                    "The {} window starting {} has begun: '{}'{who} is open again ({} limit).",
+                    b.period.name(),
+                    &report.window_start[..10.min(report.window_start.len())],
+                    b.name,
+                    money(b.limit_usd)
+                ),
+                at,
+            );
+            a.budget = Some(b.name.clone());
+            a.window_start = Some(report.window_start.clone());
+            a.member = member;
+            Some(a)
+        })
+        .collect()
 }
 
 /// Spike and error-rate alerts, at most one of each per clock hour.

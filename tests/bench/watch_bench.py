@@ -58,8 +58,55 @@ def first_start():
     print(f"first start on {size:,.0f} MB: {wall:.2f} s, peak resident {rss:.0f} MB (target: under 150 MB)")
 
 
+def hard_limit():
+    """How soon a crossed hard limit shows as closed in the status file, and guard's latency."""
+    tmp = tempfile.mkdtemp(prefix="llmlog-guard-bench-")
+    logs = os.path.join(tmp, "logs")
+    os.makedirs(logs)
+    cfg = os.path.join(tmp, "llmlog.toml")
+    with open(cfg, "w") as f:
+        f.write('timezone = "UTC"\n[[budget]]\nname = "cap"\nperiod = "daily"\nlimit_usd = 1\nhard_limit = true\n'
+                'fallback = { "gpt-4o*" = "gpt-4o-mini" }\n')
+    path = os.path.join(logs, "app.jsonl")
+    open(path, "w").close()
+    status = os.path.join(tmp, "status.json")
+    proc = subprocess.Popen([LLMLOG, "watch", logs, "--config", cfg, "--state", os.path.join(tmp, "state"),
+                             "--status-file", status], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not os.path.exists(status):
+        time.sleep(0.01)
+    lat = []
+    for i in range(5):
+        day_cost = 2.0
+        with open(path, "a") as f:
+            f.write(json.dumps({"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "model": "gpt-4o",
+                                "cost": day_cost, "prompt_length": i}) + "\n")
+        t0 = time.perf_counter()
+        while True:
+            try:
+                s = json.load(open(status))
+                if s["budgets"][0]["state"] == "closed" and s["budgets"][0]["spent_usd"] >= day_cost * (i + 1):
+                    break
+            except (ValueError, KeyError):
+                pass
+            time.sleep(0.002)
+        lat.append(time.perf_counter() - t0)
+    g = []
+    for _ in range(20):
+        t0 = time.perf_counter()
+        subprocess.run([LLMLOG, "guard", "--config", cfg, "--status-file", status, "--model", "gpt-4o"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        g.append(time.perf_counter() - t0)
+    proc.kill()
+    lat.sort()
+    g.sort()
+    print(f"hard limit: status file shows 'closed' {lat[len(lat) // 2] * 1000:.0f} ms (median of 5) after the "
+          f"crossing line is written (target: within a second); llmlog guard from the status file "
+          f"{g[len(g) // 2] * 1000:.1f} ms median of 20, process start included (target: 10 ms)")
+
+
 def main():
     first_start()
+    hard_limit()
     tmp = tempfile.mkdtemp(prefix="llmlog-watch-bench-")
     logs = os.path.join(tmp, "logs")
     os.makedirs(logs)
