@@ -13,6 +13,9 @@ pub const BLOCK_BYTES: usize = 4 << 20;
 /// A line longer than this is skipped (reported with its number), never buffered whole: it keeps
 /// a file without newlines — or a gzip bomb — from taking unbounded memory.
 pub const MAX_LINE_BYTES: usize = 64 << 20;
+/// A sequential file larger than this is cut into blocks anyway (its later blocks then lose the
+/// state of its first); no agent session file comes near it.
+const MAX_SEQUENTIAL_BYTES: usize = 256 << 20;
 /// A .gz that inflates beyond this many times its size (and beyond 1 GiB) is not a log.
 const MAX_GZIP_RATIO: u64 = 200;
 
@@ -52,6 +55,12 @@ pub fn read_blocks(
     send: &mut dyn FnMut(Block) -> bool,
 ) -> Result<ReadEnd> {
     let mut reader = src.open()?;
+    // Files whose lines depend on earlier lines (Codex rollouts) go in one block.
+    let block_bytes = if src.sequential() {
+        MAX_SEQUENTIAL_BYTES
+    } else {
+        BLOCK_BYTES
+    };
     let limit = src.is_gzip().then(|| {
         src.len()
             .unwrap_or(0)
@@ -66,9 +75,9 @@ pub fn read_blocks(
     let mut skipping: Option<u64> = None;
     let mut long_lines = Vec::new();
     loop {
-        let mut buf = Vec::with_capacity(BLOCK_BYTES + carry.len());
+        let mut buf = Vec::with_capacity(block_bytes.min(BLOCK_BYTES) + carry.len());
         buf.append(&mut carry);
-        let want = BLOCK_BYTES.saturating_sub(buf.len()).max(1 << 16);
+        let want = block_bytes.saturating_sub(buf.len()).max(1 << 16);
         let n = (&mut reader).take(want as u64).read_to_end(&mut buf)?;
         if end.bytes == 0 && n > 0 {
             check_encoding(src, &buf)?;

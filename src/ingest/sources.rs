@@ -39,6 +39,19 @@ impl Source {
         }
     }
 
+    /// Whether the file must be read in order, whole: a Codex rollout (`rollout-*.jsonl`), whose
+    /// calls take their model and session from earlier lines. Known by name, so ingest needs to
+    /// know nothing of fields.
+    pub fn sequential(&self) -> bool {
+        match self {
+            Source::File(p) => p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("rollout-")),
+            Source::Stdin => false,
+        }
+    }
+
     /// The folder a file lives in: Claude Code keeps one folder per project.
     pub fn parent_name(&self) -> Option<String> {
         match self {

@@ -21,6 +21,7 @@ pub mod col_names {
     pub const TAGS: &str = "tags";
     pub const CONVERSATION: &str = "conversation";
     pub const ERROR_KIND: &str = "error_kind";
+    pub const SOURCE: &str = "source";
     pub const OK: &str = "ok";
     pub const INPUT_TOKENS: &str = "input_tokens";
     pub const OUTPUT_TOKENS: &str = "output_tokens";
@@ -94,7 +95,7 @@ pub struct Columns<'d> {
     ts_ms: Vec<i64>,
     day: Vec<i32>,
     hour: Vec<i32>,
-    dims: [Vec<u32>; 8],
+    dims: [Vec<u32>; 9],
     ok: Vec<bool>,
     tokens: [Vec<u32>; 5],
     cost: Vec<Option<f64>>,
@@ -155,7 +156,7 @@ impl<'d> Columns<'d> {
         self.ts_ms.push(r.ts_ms);
         self.day.push(day);
         self.hour.push(hour as i32);
-        let mut codes = [0u32; 8];
+        let mut codes = [0u32; 9];
         for (i, d) in super::dimension::Dimension::TEXT.iter().enumerate() {
             codes[i] = self.code(d.of(r));
         }

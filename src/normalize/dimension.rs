@@ -15,6 +15,9 @@ pub enum Dimension {
     Tag,
     Conversation,
     Error,
+    /// Which adapter read the call: `app` for app logs, else the agent or export
+    /// (`claude_code`, `codex`, `copilot`, `openai_batch`, …).
+    Source,
     Status,
     File,
     Day,
@@ -25,7 +28,7 @@ use Dimension as D;
 
 impl Dimension {
     /// Every dimension, in the order help texts list them.
-    pub const ALL: [Dimension; 12] = [
+    pub const ALL: [Dimension; 13] = [
         D::Model,
         D::Provider,
         D::Type,
@@ -34,6 +37,7 @@ impl Dimension {
         D::Tag,
         D::Conversation,
         D::Error,
+        D::Source,
         D::Status,
         D::File,
         D::Day,
@@ -41,7 +45,7 @@ impl Dimension {
     ];
 
     /// The string dimensions stored as dictionary codes, in the frame's column order.
-    pub const TEXT: [Dimension; 8] = [
+    pub const TEXT: [Dimension; 9] = [
         D::Model,
         D::Provider,
         D::Type,
@@ -50,6 +54,7 @@ impl Dimension {
         D::Tag,
         D::Conversation,
         D::Error,
+        D::Source,
     ];
 
     /// The canonical name (what help texts and JSON use).
@@ -63,6 +68,7 @@ impl Dimension {
             D::Tag => "tag",
             D::Conversation => "conversation",
             D::Error => "error",
+            D::Source => "source",
             D::Status => "status",
             D::File => "file",
             D::Day => "day",
@@ -81,6 +87,7 @@ impl Dimension {
             D::Tag => c::TAGS,
             D::Conversation => c::CONVERSATION,
             D::Error => c::ERROR_KIND,
+            D::Source => c::SOURCE,
             D::Status => c::OK,
             D::File => c::FILE,
             D::Day => c::DAY,
@@ -100,7 +107,8 @@ impl Dimension {
             "conversation" => D::Conversation,
             "error" | "error_kind" => D::Error,
             "status" => D::Status,
-            "file" | "source" => D::File,
+            "source" | "agent" => D::Source,
+            "file" => D::File,
             "day" => D::Day,
             "hour" => D::Hour,
             other => {
@@ -121,7 +129,14 @@ impl Dimension {
     pub fn is_budget_field(self) -> bool {
         matches!(
             self,
-            D::Model | D::Provider | D::Type | D::User | D::Project | D::Tag | D::Conversation
+            D::Model
+                | D::Provider
+                | D::Type
+                | D::User
+                | D::Project
+                | D::Tag
+                | D::Conversation
+                | D::Source
         )
     }
 
@@ -136,6 +151,7 @@ impl Dimension {
             D::Tag => r.tags.as_deref(),
             D::Conversation => r.conversation.as_deref(),
             D::Error => r.error_kind.as_deref(),
+            D::Source => Some(r.source),
             D::Status | D::File | D::Day | D::Hour => None,
         }
     }

@@ -57,6 +57,16 @@ pub struct RawCall<'a> {
     pub cache_write_1h_tokens: Option<Slot<'a>>,
     pub reasoning_tokens: Option<Slot<'a>>,
     pub service_tier: Option<Slot<'a>>,
+    /// Codex: `payload.type`, `.model`, `.cwd`, `.id`, and the cumulative usage.
+    pub payload_type: Option<Slot<'a>>,
+    pub payload_model: Option<Slot<'a>>,
+    pub payload_cwd: Option<Slot<'a>>,
+    pub payload_id: Option<Slot<'a>>,
+    pub total_input: Option<Slot<'a>>,
+    pub total_cached: Option<Slot<'a>>,
+    pub total_output: Option<Slot<'a>>,
+    pub total_reasoning: Option<Slot<'a>>,
+    pub has_payload: bool,
     pub cost: Option<Slot<'a>>,
     pub latency_s: Option<Slot<'a>>,
     pub latency_ms: Option<Slot<'a>>,
@@ -69,6 +79,7 @@ pub struct RawCall<'a> {
     pub has_message_usage: bool,
     pub has_thread_marker: bool,
     pub has_session_id: bool,
+    pub has_span_marker: bool,
     pub cached_beside_input: bool,
     pub cache_write_beside_input: bool,
 }
@@ -85,6 +96,11 @@ pub enum Ctx {
     Error,
     /// Anthropic's `usage.cache_creation` split by cache lifetime.
     CacheCreation,
+    /// Codex rollout lines: `payload`, its `info`, and the two usage objects inside.
+    Payload,
+    CodexInfo,
+    CodexLast,
+    CodexTotal,
 }
 
 /// What a key means, as a shape adapter names it.
@@ -110,6 +126,8 @@ pub enum Marker {
     ClaudeThread,
     /// Claude Code's `sessionId` (also a conversation id).
     SessionId,
+    /// `traceId` / `spanId`: an OpenTelemetry span exported as JSON.
+    OtelSpan,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -137,6 +155,14 @@ pub enum FieldId {
     CacheWrite1hTokens,
     ReasoningTokens,
     ServiceTier,
+    PayloadType,
+    PayloadModel,
+    PayloadCwd,
+    PayloadId,
+    TotalInput,
+    TotalCached,
+    TotalOutput,
+    TotalReasoning,
     Cost,
     LatencyS,
     LatencyMs,
@@ -209,6 +235,14 @@ impl<'a> RawCall<'a> {
             F::ReasoningTokens => &mut self.reasoning_tokens,
             F::CacheWrite1hTokens => &mut self.cache_write_1h_tokens,
             F::ServiceTier => &mut self.service_tier,
+            F::PayloadType => &mut self.payload_type,
+            F::PayloadModel => &mut self.payload_model,
+            F::PayloadCwd => &mut self.payload_cwd,
+            F::PayloadId => &mut self.payload_id,
+            F::TotalInput => &mut self.total_input,
+            F::TotalCached => &mut self.total_cached,
+            F::TotalOutput => &mut self.total_output,
+            F::TotalReasoning => &mut self.total_reasoning,
             F::Cost => &mut self.cost,
             F::LatencyS => &mut self.latency_s,
             F::LatencyMs => &mut self.latency_ms,
@@ -282,6 +316,9 @@ impl<'de, 'r> Visitor<'de> for ObjectVisitor<'r, 'de> {
                     map.next_value::<IgnoredAny>()?;
                 }
                 Target::Nested(ctx) => {
+                    if ctx == Ctx::Payload {
+                        self.raw.has_payload = true;
+                    }
                     if ctx == Ctx::Usage && self.ctx == Ctx::Message {
                         self.raw.has_message_usage = true;
                     }
@@ -307,6 +344,10 @@ impl<'de, 'r> Visitor<'de> for ObjectVisitor<'r, 'de> {
                 }
                 Target::Marker(Marker::ClaudeThread) => {
                     self.raw.has_thread_marker = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Target::Marker(Marker::OtelSpan) => {
+                    self.raw.has_span_marker = true;
                     map.next_value::<IgnoredAny>()?;
                 }
                 Target::Marker(Marker::SessionId) => {
@@ -506,10 +547,17 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     }
     fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Scalar<'de>, S::Error> {
         let mut items = Vec::new();
+        let mut nums = Vec::new();
         while let Some(v) = seq.next_element_seed(ScalarSeed)? {
-            if let Scalar::Str(s) = v {
-                items.push(s);
+            match v {
+                Scalar::Str(s) => items.push(s),
+                Scalar::Num(n) => nums.push(n),
+                _ => {}
             }
+        }
+        // OpenTelemetry's hrTime: [seconds, nanoseconds].
+        if items.is_empty() && nums.len() == 2 && (0.0..1e9).contains(&nums[1]) {
+            return Ok(Scalar::Num(nums[0] + nums[1] / 1e9));
         }
         Ok(Scalar::List(items))
     }

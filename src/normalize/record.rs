@@ -40,6 +40,8 @@ pub struct CallRecord<'a> {
     pub logged_cost: Option<f64>,
     /// The price list that applies (batch, flex, priority; `--batch` forces batch).
     pub variant: Variant,
+    /// The adapter that read it (`app`, `claude_code`, `codex`, …): the `source` dimension.
+    pub source: &'static str,
     pub latency_s: Option<f64>,
     pub cache_hit: Option<bool>,
     pub prompt_length: Option<u64>,
@@ -117,6 +119,8 @@ pub struct LineContext<'c> {
 
 pub struct Normalizer {
     pub zone: Zone,
+    /// What the current file's earlier lines said (reset at each block).
+    pub state: shapes::FileState,
 }
 
 impl Normalizer {
@@ -136,9 +140,11 @@ impl Normalizer {
         ctx: &LineContext<'_>,
     ) -> Result<Result<CallRecord<'a>, &'static str>, (SkipReason, String)> {
         let shape = shapes::claimant(&raw);
+        shape.observe(&raw, &mut self.state);
         if let Verdict::NotACall(reason) = shape.verdict(&raw) {
             return Ok(Err(reason));
         }
+        let inherited = shape.inherit(&raw, &mut self.state).unwrap_or_default();
         // Logger envelopes (level, message, msg, pid, hostname…) are not call fields: a line is a
         // call when it names something about one.
         let has_call_field = raw.model.is_some()
@@ -169,11 +175,19 @@ impl Normalizer {
                 (SkipReason::BadTimestamp, format!("unreadable timestamp in '{}': {} (a date in the years 1–9999, RFC 3339 or epoch s/ms/µs/ns)", slot.field, show(&slot.value)))
             })?,
         };
-        let input = count(&raw.input_tokens)?;
-        let output = count(&raw.output_tokens)?;
-        let cached = count(&raw.cached_tokens)?;
+        let (input, output, cached) = match inherited.tokens {
+            Some([i, c, o, _]) => (i, o, c),
+            None => (
+                count(&raw.input_tokens)?,
+                count(&raw.output_tokens)?,
+                count(&raw.cached_tokens)?,
+            ),
+        };
         let cache_write = count(&raw.cache_write_tokens)?;
-        let reasoning = count(&raw.reasoning_tokens)?;
+        let reasoning = match inherited.tokens {
+            Some([.., r]) => r,
+            None => count(&raw.reasoning_tokens)?,
+        };
         let cache_write_1h = count(&raw.cache_write_1h_tokens)?.min(cache_write);
         // Shapes that report cache reads/writes beside input (Anthropic) are added in, so
         // input_tokens means "everything sent" for every shape.
@@ -209,7 +223,7 @@ impl Normalizer {
             },
         };
 
-        let model = text(&raw.model);
+        let model = text(&raw.model).or_else(|| inherited.model.clone().map(Cow::Owned));
         let (ok, error_kind) = status(&raw);
         let content_hash = content_hash(
             (shape.content() == Content::Full).then_some(ts_ms),
@@ -219,11 +233,14 @@ impl Normalizer {
         );
 
         let dedupe_key = match (text(&raw.message_id), text(&raw.request_id)) {
+            _ if inherited.request_id.is_some() => inherited.request_id.clone().map(Cow::Owned),
             (Some(m), Some(r)) => Some(Cow::Owned(format!("{m}|{r}"))),
             (Some(m), None) => Some(m),
             (None, r) => r,
         };
-        let project = text(&raw.project).or_else(|| {
+        let project = text(&raw.project)
+            .or_else(|| inherited.project.clone().map(Cow::Owned))
+            .or_else(|| {
             if shape.project_from_folder() {
                 ctx.project_dir.map(|p| Cow::Owned(p.to_owned()))
             } else {
@@ -247,7 +264,8 @@ impl Normalizer {
             user: text(&raw.user),
             project,
             tags: tags(&raw.tags),
-            conversation: text(&raw.conversation),
+            conversation: text(&raw.conversation)
+                .or_else(|| inherited.conversation.clone().map(Cow::Owned)),
             dedupe_key,
             content_hash,
             ok,
@@ -259,9 +277,11 @@ impl Normalizer {
             reasoning_tokens: reasoning,
             cache_write_1h_tokens: cache_write_1h,
             logged_cost,
-            variant: text(&raw.service_tier)
-                .map(|t| Variant::of_service_tier(&t))
-                .unwrap_or_default(),
+            variant: match text(&raw.service_tier) {
+                Some(t) => Variant::of_service_tier(&t),
+                None => shape.variant(),
+            },
+            source: shape.source(),
             latency_s,
             cache_hit: flag(&raw.cache_hit),
             prompt_length: count(&raw.prompt_length)
@@ -519,6 +539,7 @@ mod tests {
     fn norm(line: &str) -> Outcome<'_> {
         let mut n = Normalizer {
             zone: Zone::new(chrono_tz::UTC),
+            state: Default::default(),
         };
         n.normalize(
             parse_line(line.as_bytes()).unwrap(),

@@ -143,6 +143,7 @@ impl<'p> Core<'p> {
     fn normalizer(&self) -> Normalizer {
         Normalizer {
             zone: Zone::new(self.tz),
+            state: Default::default(),
         }
     }
 
@@ -188,6 +189,7 @@ impl<'p> Core<'p> {
                 let (rx, tx) = (&block_rx, done_tx.clone());
                 let mut norm = Normalizer {
                     zone: norm.zone.clone(),
+                    state: Default::default(),
                 };
                 s.spawn(move || loop {
                     let block = match rx.lock().unwrap().recv() {
@@ -407,6 +409,8 @@ fn parse_block<'d>(
     family: Option<u64>,
 ) -> PolarsResult<Parsed> {
     let ctx = LineContext { project_dir };
+    // State never crosses blocks: files of stateful shapes are read in one block.
+    norm.state = Default::default();
     let mut cols = Columns::new(dict, block.bytes.len() / 200, Some(pricing));
     let mut keys = Vec::new();
     let mut problems = Vec::new();

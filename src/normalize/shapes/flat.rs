@@ -12,6 +12,10 @@ impl Shape for Flat {
         "flat"
     }
 
+    fn source(&self) -> &'static str {
+        "app"
+    }
+
     fn alias(&self, ctx: Ctx, key: &str) -> Option<Target> {
         if ctx == Ctx::Error {
             return match key {

@@ -6,6 +6,8 @@
 pub mod anthropic;
 pub mod camelcase;
 pub mod claude_code;
+pub mod codex;
+pub mod copilot;
 pub mod flat;
 pub mod litellm;
 pub mod openai;
@@ -20,6 +22,29 @@ pub enum Verdict {
     Call,
     /// One of the shape's own non-call lines; the reason is a stable key (`claude_code.user_turn`).
     NotACall(&'static str),
+}
+
+/// What a file's earlier lines said that its calls inherit (Codex: the model of the latest
+/// turn, the session id, the working directory, the running token total). Reset per block;
+/// files of stateful shapes are read in one block.
+#[derive(Debug, Clone, Default)]
+pub struct FileState {
+    pub model: Option<String>,
+    pub conversation: Option<String>,
+    pub project: Option<String>,
+    /// Cumulative [input, cached, output, reasoning] so far.
+    pub total: Option<[u64; 4]>,
+}
+
+/// Fields a call takes from its file's state (`None` fields: the line's own).
+#[derive(Debug, Clone, Default)]
+pub struct Inherited {
+    pub model: Option<String>,
+    pub conversation: Option<String>,
+    pub project: Option<String>,
+    pub request_id: Option<String>,
+    /// [input, cached, output, reasoning], when the line's own usage is missing.
+    pub tokens: Option<[u64; 4]>,
 }
 
 /// Which fields make two lines "the same call" once their request ids match.
@@ -45,6 +70,12 @@ pub trait Shape: Sync {
     fn verdict(&self, _raw: &RawCall<'_>) -> Verdict {
         Verdict::Call
     }
+    /// Notes what a claimed line tells about the lines after it (before its verdict).
+    fn observe(&self, _raw: &RawCall<'_>, _state: &mut FileState) {}
+    /// What a claimed call takes from the file's earlier lines.
+    fn inherit(&self, _raw: &RawCall<'_>, _state: &mut FileState) -> Option<Inherited> {
+        None
+    }
     /// How duplicates of a claimed line are recognized.
     fn content(&self) -> Content {
         Content::Full
@@ -57,12 +88,22 @@ pub trait Shape: Sync {
     fn project_from_folder(&self) -> bool {
         false
     }
+    /// The `source` a claimed call is counted under: the shape's name (app logs: `app`).
+    fn source(&self) -> &'static str {
+        self.name()
+    }
+    /// The price list of the shape's calls (batch result files: batch).
+    fn variant(&self) -> crate::pricing::Variant {
+        crate::pricing::Variant::Standard
+    }
 }
 
 /// Every shape, most distinctive first: the first that claims a line reads it; keys are looked
 /// up in this order too.
 pub static SHAPES: &[&dyn Shape] = &[
     &claude_code::ClaudeCode,
+    &codex::Codex,
+    &copilot::Copilot,
     &openai::OpenAi,
     &anthropic::Anthropic,
     &otel::Otel,
