@@ -213,6 +213,11 @@ pub struct InputArgs {
     #[arg(long)]
     pub batch: bool,
 
+    /// The time of batch results that carry none (Anthropic Message Batches); default: the
+    /// file's modification time.
+    #[arg(long, value_name = "TIME")]
+    pub batch_time: Option<String>,
+
     /// Only calls at or after this time (2026-11-01, 2026-11-01T09:00, or with an offset).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
@@ -237,6 +242,12 @@ pub struct InputArgs {
     /// Exit with status 2 if any line was skipped as unreadable.
     #[arg(long)]
     pub strict: bool,
+
+    /// Also read every coding agent's logs on this machine: Claude Code ($CLAUDE_CONFIG_DIR,
+    /// ~/.config/claude, ~/.claude), Codex ($CODEX_HOME, ~/.codex), Gemini CLI (~/.gemini),
+    /// Copilot CLI ($COPILOT_OTEL_FILE_EXPORTER_PATH, ~/.copilot/otel). `--by source` splits them.
+    #[arg(long)]
+    pub agents: bool,
 
     /// Config file (time zone, prices, budgets, alerts). Default: $LLMLOG_CONFIG, else
     /// ./llmlog.toml when it exists.

@@ -34,6 +34,7 @@ fn check_line(bytes: &[u8], tz: chrono_tz::Tz) {
     let Ok(raw) = parse_line(bytes) else { return };
     let mut n = Normalizer {
         zone: Zone::new(tz),
+        naive_utc: false,
         state: Default::default(),
     };
     let out = n.normalize(

@@ -15,6 +15,17 @@ use std::process::ExitCode;
 /// Reads the inputs named by the shared input flags. Shared by every command that reads logs.
 pub fn load(input: &InputArgs, settings: &Settings, show_progress: bool) -> Result<Scan> {
     let mut paths = input.paths.clone();
+    let mut agent_roots = Vec::new();
+    if input.agents {
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+        agent_roots = crate::ingest::agents::roots(&|k| std::env::var(k).ok(), home.as_deref());
+        if agent_roots.is_empty() && paths.is_empty() {
+            bail!("--agents: no coding agent's logs found (looked in $CLAUDE_CONFIG_DIR, ~/.config/claude, ~/.claude, $CODEX_HOME, ~/.codex, ~/.gemini, ~/.copilot/otel)");
+        }
+        for r in &agent_roots {
+            paths.push(r.path.to_string_lossy().into_owned());
+        }
+    }
     if paths.is_empty() {
         if std::io::stdin().is_terminal() {
             bail!("no input: give log files, a directory or a glob (e.g. llmlog analyze logs/), or - to read standard input");
@@ -35,10 +46,18 @@ pub fn load(input: &InputArgs, settings: &Settings, show_progress: bool) -> Resu
             force_batch: settings.force_batch,
             progress: progress.as_ref().map(|p| &*p.bytes),
             whole_lines: false,
+            batch_time_ms: settings.batch_time_ms,
         },
     );
     if let Some(p) = progress {
         p.finish();
+    }
+    let mut scan = scan;
+    if let Ok(s) = &mut scan {
+        s.agent_roots = agent_roots
+            .iter()
+            .map(|r| (r.agent.to_string(), r.path.display().to_string()))
+            .collect();
     }
     if let Ok(s) = &scan {
         // Said at once and by name, whatever the output format; the exit code follows.

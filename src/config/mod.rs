@@ -22,6 +22,8 @@ pub struct Settings {
     pub pricer: Pricer,
     /// `--batch`: every call at its batch rate.
     pub force_batch: bool,
+    /// `--batch-time`.
+    pub batch_time_ms: Option<i64>,
     pub reprice: bool,
     pub filters: Filters,
     /// Human-readable filters, for the report header.
@@ -179,6 +181,11 @@ impl Settings {
             now_ms,
             pricer,
             force_batch: a.batch,
+            batch_time_ms: a
+                .batch_time
+                .as_deref()
+                .map(|t| parse_instant("--batch-time", t, tz))
+                .transpose()?,
             reprice: a.reprice,
             filters,
             filter_labels: labels,

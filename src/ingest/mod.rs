@@ -1,6 +1,7 @@
 //! Inputs → blocks of whole lines. Knows nothing of fields or shapes: it finds files, opens them
 //! (gzip streamed), cuts newline-aligned blocks of bounded size and says where each starts.
 
+pub mod agents;
 pub mod sources;
 
 use anyhow::{bail, Result};

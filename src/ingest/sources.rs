@@ -40,22 +40,37 @@ impl Source {
     }
 
     /// Whether the file must be read in order, whole: a Codex rollout (`rollout-*.jsonl`), whose
-    /// calls take their model and session from earlier lines. Known by name, so ingest needs to
+    /// calls take their model and session from earlier lines, or a Gemini CLI session
+    /// (`chats/session-*.jsonl`), whose messages are replaced by later copies. Known by name, so ingest needs to
     /// know nothing of fields.
     pub fn sequential(&self) -> bool {
         match self {
-            Source::File(p) => p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("rollout-")),
+            Source::File(p) => {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let in_chats = p
+                    .parent()
+                    .and_then(|d| d.file_name())
+                    .is_some_and(|d| d == "chats");
+                // Codex rollouts; Gemini CLI sessions (a later copy of a message replaces it).
+                name.starts_with("rollout-") || (in_chats && name.starts_with("session-"))
+            }
             Source::Stdin => false,
         }
     }
 
-    /// The folder a file lives in: Claude Code keeps one folder per project.
+    /// The folder a file lives in: Claude Code keeps one folder per project — and a subagent's
+    /// transcript (`<project>/<session>/subagents/agent-*.jsonl`) belongs to its session's project.
     pub fn parent_name(&self) -> Option<String> {
         match self {
-            Source::File(p) => p.parent()?.file_name()?.to_str().map(String::from),
+            Source::File(p) => {
+                let parent = p.parent()?;
+                let dir = if parent.file_name()? == "subagents" {
+                    parent.parent()?.parent()?
+                } else {
+                    parent
+                };
+                dir.file_name()?.to_str().map(String::from)
+            }
             Source::Stdin => None,
         }
     }

@@ -67,6 +67,9 @@ pub struct RawCall<'a> {
     pub total_output: Option<Slot<'a>>,
     pub total_reasoning: Option<Slot<'a>>,
     pub has_payload: bool,
+    /// Gemini CLI: `tokens.thoughts` (billed as output) and the message `id`.
+    pub thoughts: Option<Slot<'a>>,
+    pub message_key: Option<Slot<'a>>,
     pub cost: Option<Slot<'a>>,
     pub latency_s: Option<Slot<'a>>,
     pub latency_ms: Option<Slot<'a>>,
@@ -80,6 +83,15 @@ pub struct RawCall<'a> {
     pub has_thread_marker: bool,
     pub has_session_id: bool,
     pub has_span_marker: bool,
+    pub has_custom_id: bool,
+    pub has_trace_id: bool,
+    pub has_gemini_header: bool,
+    pub has_gemini_patch: bool,
+    pub has_gemini_tokens: bool,
+    /// Which nested objects the line had (batch `response`/`result`, Langfuse `usage_details`).
+    pub has_batch_response: bool,
+    pub has_batch_result: bool,
+    pub has_usage_details: bool,
     pub cached_beside_input: bool,
     pub cache_write_beside_input: bool,
 }
@@ -101,6 +113,17 @@ pub enum Ctx {
     CodexInfo,
     CodexLast,
     CodexTotal,
+    /// OpenAI Batch output: `response` (its `body` is read as a nested app object).
+    BatchResponse,
+    /// Anthropic Message Batches: `result`.
+    BatchResult,
+    /// Langfuse: `usage_details`, `cost_details`.
+    UsageDetails,
+    CostDetails,
+    /// Helicone: `request_properties`.
+    Properties,
+    /// Gemini CLI: a message's `tokens`.
+    GeminiTokens,
 }
 
 /// What a key means, as a shape adapter names it.
@@ -128,6 +151,13 @@ pub enum Marker {
     SessionId,
     /// `traceId` / `spanId`: an OpenTelemetry span exported as JSON.
     OtelSpan,
+    /// `custom_id`: a line of a batch API's results file.
+    BatchCustomId,
+    /// Langfuse's `trace_id`.
+    TraceId,
+    /// Gemini CLI: the session header's `projectHash`, a patch line's `$set`.
+    GeminiHeader,
+    GeminiPatch,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -163,6 +193,8 @@ pub enum FieldId {
     TotalCached,
     TotalOutput,
     TotalReasoning,
+    Thoughts,
+    MessageKey,
     Cost,
     LatencyS,
     LatencyMs,
@@ -243,6 +275,8 @@ impl<'a> RawCall<'a> {
             F::TotalCached => &mut self.total_cached,
             F::TotalOutput => &mut self.total_output,
             F::TotalReasoning => &mut self.total_reasoning,
+            F::Thoughts => &mut self.thoughts,
+            F::MessageKey => &mut self.message_key,
             F::Cost => &mut self.cost,
             F::LatencyS => &mut self.latency_s,
             F::LatencyMs => &mut self.latency_ms,
@@ -316,8 +350,13 @@ impl<'de, 'r> Visitor<'de> for ObjectVisitor<'r, 'de> {
                     map.next_value::<IgnoredAny>()?;
                 }
                 Target::Nested(ctx) => {
-                    if ctx == Ctx::Payload {
-                        self.raw.has_payload = true;
+                    match ctx {
+                        Ctx::Payload => self.raw.has_payload = true,
+                        Ctx::BatchResponse => self.raw.has_batch_response = true,
+                        Ctx::BatchResult => self.raw.has_batch_result = true,
+                        Ctx::UsageDetails => self.raw.has_usage_details = true,
+                        Ctx::GeminiTokens => self.raw.has_gemini_tokens = true,
+                        _ => {}
                     }
                     if ctx == Ctx::Usage && self.ctx == Ctx::Message {
                         self.raw.has_message_usage = true;
@@ -348,6 +387,22 @@ impl<'de, 'r> Visitor<'de> for ObjectVisitor<'r, 'de> {
                 }
                 Target::Marker(Marker::OtelSpan) => {
                     self.raw.has_span_marker = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Target::Marker(Marker::BatchCustomId) => {
+                    self.raw.has_custom_id = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Target::Marker(Marker::GeminiHeader) => {
+                    self.raw.has_gemini_header = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Target::Marker(Marker::GeminiPatch) => {
+                    self.raw.has_gemini_patch = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Target::Marker(Marker::TraceId) => {
+                    self.raw.has_trace_id = true;
                     map.next_value::<IgnoredAny>()?;
                 }
                 Target::Marker(Marker::SessionId) => {

@@ -42,6 +42,10 @@ pub struct CallRecord<'a> {
     pub variant: Variant,
     /// The adapter that read it (`app`, `claude_code`, `codex`, …): the `source` dimension.
     pub source: &'static str,
+    /// The line had no time: dated by its file's modification time (or `--batch-time`).
+    pub timed_by_file: bool,
+    /// A later line with the same request id in the same file replaces this one (Gemini CLI).
+    pub last_wins: bool,
     pub latency_s: Option<f64>,
     pub cache_hit: Option<bool>,
     pub prompt_length: Option<u64>,
@@ -115,10 +119,16 @@ pub enum Outcome<'a> {
 pub struct LineContext<'c> {
     /// For Claude Code logs: the project folder the session file lives in.
     pub project_dir: Option<&'c str>,
+    /// The file's modification time: the time of batch results that carry none.
+    pub file_time_ms: Option<i64>,
+    /// `--batch-time`: overrides `file_time_ms`.
+    pub batch_time_ms: Option<i64>,
 }
 
 pub struct Normalizer {
     pub zone: Zone,
+    /// The current line's shape writes naive timestamps in UTC.
+    pub naive_utc: bool,
     /// What the current file's earlier lines said (reset at each block).
     pub state: shapes::FileState,
 }
@@ -136,7 +146,7 @@ impl Normalizer {
     #[allow(clippy::type_complexity)]
     fn try_normalize<'a>(
         &mut self,
-        raw: RawCall<'a>,
+        mut raw: RawCall<'a>,
         ctx: &LineContext<'_>,
     ) -> Result<Result<CallRecord<'a>, &'static str>, (SkipReason, String)> {
         let shape = shapes::claimant(&raw);
@@ -164,7 +174,18 @@ impl Normalizer {
             return Ok(Err(NO_CALL_FIELDS));
         }
 
+        if shape.latency_in_ms() && raw.latency_ms.is_none() {
+            // Gateways write milliseconds under `latency`.
+            raw.latency_ms = raw.latency_s.take();
+        }
+        self.naive_utc = shape.naive_times_are_utc();
+        let file_time = ctx.batch_time_ms.or(ctx.file_time_ms);
+        let mut timed_by_file = false;
         let ts_ms = match &raw.timestamp {
+            None if shape.timed_by_file() && file_time.is_some() => {
+                timed_by_file = true;
+                file_time.unwrap_or_default()
+            }
             None => {
                 return Err((
                     SkipReason::NoTimestamp,
@@ -241,12 +262,12 @@ impl Normalizer {
         let project = text(&raw.project)
             .or_else(|| inherited.project.clone().map(Cow::Owned))
             .or_else(|| {
-            if shape.project_from_folder() {
-                ctx.project_dir.map(|p| Cow::Owned(p.to_owned()))
-            } else {
-                None
-            }
-        });
+                if shape.project_from_folder() {
+                    ctx.project_dir.map(|p| Cow::Owned(p.to_owned()))
+                } else {
+                    None
+                }
+            });
         let call_type = text(&raw.call_type).or_else(|| {
             // The top-level `type` is the call's purpose except in Claude Code logs (the role).
             if !shape.type_is_purpose() {
@@ -282,6 +303,8 @@ impl Normalizer {
                 None => shape.variant(),
             },
             source: shape.source(),
+            timed_by_file,
+            last_wins: shape.content() == Content::LastWins,
             latency_s,
             cache_hit: flag(&raw.cache_hit),
             prompt_length: count(&raw.prompt_length)
@@ -295,6 +318,7 @@ impl Normalizer {
             Scalar::Num(v) => epoch_to_ms(*v),
             Scalar::Str(s) => match parse_time_str(s)? {
                 Parsed::Utc(ms) => in_range(ms),
+                Parsed::Naive(utc) if self.naive_utc => in_range(utc),
                 Parsed::Naive(local) => in_range(self.zone.local_to_utc_ms(local)),
             },
             _ => None,
@@ -484,7 +508,7 @@ fn status<'a>(raw: &RawCall<'a>) -> (bool, Option<Cow<'a, str>>) {
                         "success" | "ok" | "succeeded" | "successful" | "completed"
                         | "complete" | "true" | "done" => failed = Some(false),
                         "error" | "failed" | "failure" | "fail" | "false" | "errored"
-                        | "timeout" | "cancelled" | "canceled" => {
+                        | "timeout" | "cancelled" | "canceled" | "expired" => {
                             failed = Some(true);
                             if !matches!(
                                 l.as_str(),
@@ -539,12 +563,15 @@ mod tests {
     fn norm(line: &str) -> Outcome<'_> {
         let mut n = Normalizer {
             zone: Zone::new(chrono_tz::UTC),
+            naive_utc: false,
             state: Default::default(),
         };
         n.normalize(
             parse_line(line.as_bytes()).unwrap(),
             &LineContext {
                 project_dir: Some("proj"),
+                file_time_ms: None,
+                batch_time_ms: None,
             },
         )
     }

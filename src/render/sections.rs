@@ -241,6 +241,9 @@ pub fn build(r: &Report) -> Vec<Section> {
     if informative(&r.by_type) {
         out.push(breakdown("Cost by type", "Type", &r.by_type, None));
     }
+    if informative(&r.by_source) {
+        out.push(breakdown("Cost by source", "Source", &r.by_source, None));
+    }
     if informative(&r.by_provider) {
         out.push(breakdown(
             "Cost by provider",

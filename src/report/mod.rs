@@ -24,6 +24,8 @@ pub struct Report {
     pub by_model: Vec<Row>,
     pub by_type: Vec<Row>,
     pub by_provider: Vec<Row>,
+    /// By the adapter that read the calls (`app`, `claude_code`, `codex`, …).
+    pub by_source: Vec<Row>,
     pub by_project: Vec<Row>,
     /// The top users by cost (see `meta.top_n`); `users_total` counts them all.
     pub by_user: Vec<Row>,
@@ -51,12 +53,21 @@ pub struct Meta {
     pub version: &'static str,
     pub timezone: String,
     pub files: Vec<String>,
+    /// `--agents`: the agent log locations found on this machine.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<AgentRootReport>,
     pub bytes_read: u64,
     pub lines_read: u64,
     pub since: Option<String>,
     pub until: Option<String>,
     pub filters: Vec<String>,
     pub top_n: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentRootReport {
+    pub agent: String,
+    pub path: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -355,6 +366,7 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
     let by_model = rows(&[c::MODEL])?;
     let by_type = rows(&[c::TYPE])?;
     let by_provider = rows(&[c::PROVIDER])?;
+    let by_source = rows(&[c::SOURCE])?;
     let by_project = rows(&[c::PROJECT])?;
     let mut by_user = rows(&[c::USER])?;
     let users_total = by_user.len() as u64;
@@ -430,6 +442,12 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
         warnings
             .push("no calls matched: check the paths, the filters and the skipped lines".into());
     }
+    if scan.counts.file_timed > 0 {
+        warnings.push(format!(
+            "{} batch-result calls carry no time of their own: dated by --batch-time if given, else by their file's modification time",
+            scan.counts.file_timed
+        ));
+    }
     for e in &scan.counts.read_errors {
         warnings.push(format!("could not read to the end: {e}"));
     }
@@ -446,6 +464,14 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
             version: env!("CARGO_PKG_VERSION"),
             timezone: opts.tz.name().to_string(),
             files: scan.files.clone(),
+            agents: scan
+                .agent_roots
+                .iter()
+                .map(|(a, p)| AgentRootReport {
+                    agent: a.clone(),
+                    path: p.clone(),
+                })
+                .collect(),
             bytes_read: scan.counts.bytes,
             lines_read: scan.counts.lines,
             since: opts.filters.since_ms.map(|m| format_local(m, opts.tz)),
@@ -458,6 +484,7 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
         by_model,
         by_type,
         by_provider,
+        by_source,
         by_project,
         by_user,
         users_total,

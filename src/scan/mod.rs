@@ -36,6 +36,8 @@ pub struct ScanOptions<'a> {
     pub progress: Option<&'a AtomicU64>,
     /// Leave a last line without its newline unread (watch: a writer may be finishing it).
     pub whole_lines: bool,
+    /// `--batch-time`: the time of batch results that carry none (default: their file's mtime).
+    pub batch_time_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -67,6 +69,8 @@ pub struct Counts {
     pub reused_ids: ReusedIds,
     /// Inputs that could not be read (to the end); what was read is kept.
     pub read_errors: Vec<String>,
+    /// Calls without a time of their own (batch results), dated by their file (or --batch-time).
+    pub file_timed: u64,
 }
 
 /// Everything read: the canonical frame plus an honest account of what was not used.
@@ -78,6 +82,8 @@ pub struct Scan {
     pub counts: Counts,
     /// What priced the calls without a logged cost (database version, override files).
     pub pricing_source: String,
+    /// `--agents`: (agent, path) of every agent log location found.
+    pub agent_roots: Vec<(String, String)>,
 }
 
 /// State shared by a scan and the passes after it.
@@ -88,6 +94,9 @@ pub struct Core<'p> {
     /// Per input: a hash of its log family (`app.jsonl` for `app.jsonl.1`), so an id-less line
     /// counts once across rotated or shipped copies of one log, but twice in two different logs.
     families: Vec<u64>,
+    /// Per input: its modification time, for batch results without times.
+    file_times: Vec<Option<i64>>,
+    pub batch_time_ms: Option<i64>,
     dedupe: Deduper,
     pub counts: Counts,
     tz: Tz,
@@ -108,6 +117,9 @@ struct Parsed {
     problems: Vec<(u64, SkipReason, String)>,
     not_calls: Vec<(u64, &'static str)>,
     lines: u64,
+    file_timed: u64,
+    /// Rows replaced by a later copy of the same message (row, its line, the later line).
+    replaced: Vec<(u32, u64, u64)>,
 }
 
 impl<'p> Core<'p> {
@@ -117,6 +129,8 @@ impl<'p> Core<'p> {
             files: Vec::new(),
             project_dirs: Vec::new(),
             families: Vec::new(),
+            file_times: Vec::new(),
+            batch_time_ms: None,
             dedupe: Deduper::default(),
             counts: Counts::default(),
             tz,
@@ -137,12 +151,21 @@ impl<'p> Core<'p> {
         self.project_dirs.push(src.parent_name());
         self.families
             .push(stable_hasher().hash_one(src.family().as_bytes()));
+        self.file_times.push(match src {
+            Source::File(p) => std::fs::metadata(p)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_millis() as i64),
+            Source::Stdin => None,
+        });
         (self.files.len() - 1) as u32
     }
 
     fn normalizer(&self) -> Normalizer {
         Normalizer {
             zone: Zone::new(self.tz),
+            naive_utc: false,
             state: Default::default(),
         }
     }
@@ -178,17 +201,21 @@ impl<'p> Core<'p> {
             files,
             project_dirs,
             families,
+            file_times,
             dedupe,
             counts,
             ..
         } = self;
-        let (dict, dirs, files, families) = (&*dict, &*project_dirs, &*files, &*families);
+        let (dict, dirs, files, families, times) =
+            (&*dict, &*project_dirs, &*files, &*families, &*file_times);
+        let batch_time = self.batch_time_ms;
 
         let merged: Result<()> = std::thread::scope(|s| {
             for _ in 0..workers {
                 let (rx, tx) = (&block_rx, done_tx.clone());
                 let mut norm = Normalizer {
                     zone: norm.zone.clone(),
+                    naive_utc: false,
                     state: Default::default(),
                 };
                 s.spawn(move || loop {
@@ -200,7 +227,11 @@ impl<'p> Core<'p> {
                     let dir = dirs.get(i).and_then(|d| d.as_deref());
                     let family = line_keys.then(|| families[i]);
                     let step = PriceStep::new(pricer, reprice, force_batch);
-                    let r = parse_block(&block, &mut norm, dict, step, dir, family);
+                    let when = Times {
+                        file: times.get(i).copied().flatten(),
+                        batch: batch_time,
+                    };
+                    let r = parse_block(&block, &mut norm, dict, step, dir, family, when);
                     if tx.send(r).is_err() {
                         return;
                     }
@@ -284,7 +315,19 @@ impl<'p> Core<'p> {
         let dir = self.project_dirs[code as usize].clone();
         let family = self.dedupe_lines.then(|| self.families[code as usize]);
         let step = self.price_step();
-        let p = parse_block(&block, &mut norm, &self.dict, step, dir.as_deref(), family)?;
+        let when = Times {
+            file: self.file_times[code as usize],
+            batch: self.batch_time_ms,
+        };
+        let p = parse_block(
+            &block,
+            &mut norm,
+            &self.dict,
+            step,
+            dir.as_deref(),
+            family,
+            when,
+        )?;
         count(
             &mut self.counts,
             &mut self.dedupe,
@@ -316,6 +359,7 @@ fn count(
 ) -> Result<()> {
     {
         c.lines += p.lines;
+        c.file_timed += p.file_timed;
         let file = |f: u32| files.get(f as usize).cloned().unwrap_or_default();
         for (line, reason, msg) in p.problems {
             c.skipped.lines += 1;
@@ -343,7 +387,24 @@ fn count(
         if !p.keys.is_empty() {
             let mut keep = vec![true; frame.height()];
             let mut dropped = false;
+            for &(row, line, later) in &p.replaced {
+                keep[row as usize] = false;
+                dropped = true;
+                dedupe.duplicates.count += 1;
+                if dedupe.duplicates.examples.len() < EXAMPLES {
+                    dedupe.duplicates.examples.push(Problem {
+                        file: file(p.source),
+                        line,
+                        reason: format!(
+                            "replaced by a later copy of the same message at line {later}"
+                        ),
+                    });
+                }
+            }
             for (row, line, key, ts) in p.keys {
+                if !keep[row as usize] {
+                    continue;
+                }
                 if !dedupe.keep(key, p.source, line, ts, files) {
                     keep[row as usize] = false;
                     dropped = true;
@@ -384,6 +445,7 @@ fn not_call_text(reason: &str) -> &'static str {
 /// Reads everything once into one frame: what analyze, budget, check and dashboard query.
 pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
     let mut core = Core::new(opts.tz, opts.pricer, opts.reprice, opts.force_batch);
+    core.batch_time_ms = opts.batch_time_ms;
     core.dedupe_lines = sources.len() > 1;
     let mut sink = FrameSink::default();
     core.scan(sources, opts.progress, opts.whole_lines, &mut sink)?;
@@ -397,9 +459,18 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
         files: core.files,
         counts: core.counts,
         pricing_source: opts.pricer.label(),
+        agent_roots: Vec::new(),
     })
 }
 
+/// The times a block's calls may need: its file's mtime and `--batch-time`.
+#[derive(Clone, Copy)]
+struct Times {
+    file: Option<i64>,
+    batch: Option<i64>,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn parse_block<'d>(
     block: &Block,
     norm: &mut Normalizer,
@@ -407,8 +478,13 @@ fn parse_block<'d>(
     pricing: PriceStep<'d>,
     project_dir: Option<&str>,
     family: Option<u64>,
+    when: Times,
 ) -> PolarsResult<Parsed> {
-    let ctx = LineContext { project_dir };
+    let ctx = LineContext {
+        project_dir,
+        file_time_ms: when.file,
+        batch_time_ms: when.batch,
+    };
     // State never crosses blocks: files of stateful shapes are read in one block.
     norm.state = Default::default();
     let mut cols = Columns::new(dict, block.bytes.len() / 200, Some(pricing));
@@ -416,6 +492,10 @@ fn parse_block<'d>(
     let mut problems = Vec::new();
     let mut not_calls = Vec::new();
     let mut lines = 0u64;
+    let mut file_timed = 0u64;
+    let mut replaced = Vec::new();
+    // Last-copy-wins shapes: request id → (row, line) of the copy seen last.
+    let mut latest: std::collections::HashMap<u64, (u32, u64)> = Default::default();
     for &n in &block.long_lines {
         lines += 1;
         problems.push((
@@ -453,6 +533,7 @@ fn parse_block<'d>(
         };
         match norm.normalize(raw, &ctx) {
             Outcome::Call(rec) => {
+                file_timed += u64::from(rec.timed_by_file);
                 let (day, hour) = norm.zone.local_day_hour(rec.ts_ms);
                 let key = match &rec.dedupe_key {
                     Some(k) => Some(Key::Id {
@@ -465,6 +546,11 @@ fn parse_block<'d>(
                     }),
                 };
                 let line32 = this_line.min(u32::MAX as u64) as u32;
+                if let (true, Some(Key::Id { id, .. })) = (rec.last_wins, key) {
+                    if let Some((row, line)) = latest.insert(id, (cols.len() as u32, this_line)) {
+                        replaced.push((row, line, this_line));
+                    }
+                }
                 if let Some(k) = key {
                     keys.push((cols.len() as u32, line32, k, rec.ts_ms));
                 }
@@ -482,5 +568,7 @@ fn parse_block<'d>(
         problems,
         not_calls,
         lines,
+        file_timed,
+        replaced,
     })
 }

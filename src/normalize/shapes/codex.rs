@@ -76,7 +76,11 @@ impl Shape for Codex {
             },
             Ctx::CodexTotal => match key {
                 "input_tokens" => f(F::TotalInput, 0, "info.total_token_usage.input_tokens"),
-                "cached_input_tokens" => f(F::TotalCached, 0, "info.total_token_usage.cached_input_tokens"),
+                "cached_input_tokens" => f(
+                    F::TotalCached,
+                    0,
+                    "info.total_token_usage.cached_input_tokens",
+                ),
                 "output_tokens" => f(F::TotalOutput, 0, "info.total_token_usage.output_tokens"),
                 "reasoning_output_tokens" => f(
                     F::TotalReasoning,
@@ -90,7 +94,11 @@ impl Shape for Codex {
     }
 
     fn claims(&self, raw: &RawCall<'_>) -> bool {
-        raw.has_payload && raw.line_type.as_deref().is_some_and(|t| LINE_TYPES.contains(&t))
+        raw.has_payload
+            && raw
+                .line_type
+                .as_deref()
+                .is_some_and(|t| LINE_TYPES.contains(&t))
     }
 
     fn observe(&self, raw: &RawCall<'_>, state: &mut FileState) {

@@ -29,9 +29,8 @@ impl Shape for Copilot {
     }
 
     fn verdict(&self, raw: &RawCall<'_>) -> Verdict {
-        let has_usage = raw.model.is_some()
-            || raw.input_tokens.is_some()
-            || raw.output_tokens.is_some();
+        let has_usage =
+            raw.model.is_some() || raw.input_tokens.is_some() || raw.output_tokens.is_some();
         match raw.line_type.as_deref() {
             Some("span") if has_usage => Verdict::Call,
             Some("span") => Verdict::NotACall("copilot.span_without_usage"),

@@ -4,13 +4,19 @@
 //! Adding a shape adds one file here and one entry in `SHAPES`; no other shape changes.
 
 pub mod anthropic;
+pub mod anthropic_batch;
 pub mod camelcase;
 pub mod claude_code;
 pub mod codex;
 pub mod copilot;
 pub mod flat;
+pub mod gemini;
+pub mod helicone;
+pub mod langfuse;
 pub mod litellm;
 pub mod openai;
+pub mod openai_batch;
+pub mod openrouter;
 pub mod otel;
 
 use super::raw::{Ctx, RawCall, Target};
@@ -55,6 +61,9 @@ pub enum Content {
     /// Model and tokens only: the shape writes one line per content block of a response, each
     /// with its own timestamp but the response's usage repeated.
     WithoutTime,
+    /// A message written again replaces the earlier copy (Gemini CLI): within one file, the last
+    /// line with a request id is the call; the earlier ones count as duplicates.
+    LastWins,
 }
 
 pub trait Shape: Sync {
@@ -92,6 +101,18 @@ pub trait Shape: Sync {
     fn source(&self) -> &'static str {
         self.name()
     }
+    /// Whether `latency` means milliseconds in this shape (gateways' exports).
+    fn latency_in_ms(&self) -> bool {
+        false
+    }
+    /// Whether a timestamp without an offset is UTC (Langfuse), not the report's zone.
+    fn naive_times_are_utc(&self) -> bool {
+        false
+    }
+    /// Whether a call without a time of its own takes its file's (batch results).
+    fn timed_by_file(&self) -> bool {
+        false
+    }
     /// The price list of the shape's calls (batch result files: batch).
     fn variant(&self) -> crate::pricing::Variant {
         crate::pricing::Variant::Standard
@@ -103,6 +124,12 @@ pub trait Shape: Sync {
 pub static SHAPES: &[&dyn Shape] = &[
     &claude_code::ClaudeCode,
     &codex::Codex,
+    &gemini::Gemini,
+    &openai_batch::OpenAiBatch,
+    &anthropic_batch::AnthropicBatch,
+    &langfuse::Langfuse,
+    &openrouter::OpenRouter,
+    &helicone::Helicone,
     &copilot::Copilot,
     &openai::OpenAi,
     &anthropic::Anthropic,
