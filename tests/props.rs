@@ -41,6 +41,8 @@ fn check_line(bytes: &[u8], tz: chrono_tz::Tz) {
         raw,
         &LineContext {
             project_dir: Some("p"),
+            file_time_ms: Some(1_795_168_800_000),
+            batch_time_ms: None,
         },
     );
     if let Outcome::Call(c) = out {
