@@ -11,7 +11,7 @@ run:
 PYENV := target/pyenv
 
 ## The whole test suite: formatting, lints, unit, property and black-box tests of the binary
-## (installs aiosmtpd first).
+## (installs aiosmtpd, and the llm CLI with its echo model for the logs.db tests, first).
 test: $(PYENV)/.installed
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --quiet -- -D warnings
@@ -19,7 +19,7 @@ test: $(PYENV)/.installed
 
 $(PYENV)/.installed:
 	python3 -m venv $(PYENV)
-	$(PYENV)/bin/python -m pip install --quiet --disable-pip-version-check aiosmtpd
+	$(PYENV)/bin/python -m pip install --quiet --disable-pip-version-check aiosmtpd llm==0.36 llm-echo
 	touch $@
 
 ## 1 GB benchmark against polars, DuckDB and pandas (release build; peers installed in

@@ -40,6 +40,13 @@ pub fn roots(var: &dyn Fn(&str) -> Option<String>, home: Option<&Path>) -> Vec<A
     if let Some(h) = home {
         add("gemini_cli", h.join(".gemini/tmp"));
     }
+    // Simon Willison's llm: $LLM_USER_PATH/logs.db, else ~/.config/io.datasette.llm/logs.db.
+    if let Some(d) = var("LLM_USER_PATH") {
+        add("llm", Path::new(&d).join("logs.db"));
+    }
+    if let Some(h) = home {
+        add("llm", h.join(".config/io.datasette.llm/logs.db"));
+    }
     // Copilot CLI's OpenTelemetry file export.
     if let Some(f) = var("COPILOT_OTEL_FILE_EXPORTER_PATH") {
         add("copilot", PathBuf::from(f));

@@ -3,6 +3,8 @@
 
 pub mod agents;
 pub mod sources;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 use anyhow::{bail, Result};
 use sources::Source;

@@ -79,6 +79,10 @@ impl Source {
     pub fn open(&self) -> Result<Box<dyn Read + Send>> {
         match self {
             Source::Stdin => Ok(Box::new(std::io::stdin())),
+            #[cfg(feature = "sqlite")]
+            Source::File(p) if super::sqlite::is_sqlite(p) => {
+                Ok(Box::new(std::io::Cursor::new(super::sqlite::jsonl(p)?)))
+            }
             Source::File(p) => {
                 let f = std::fs::File::open(p)
                     .with_context(|| format!("cannot open {}", p.display()))?;
@@ -94,10 +98,14 @@ impl Source {
     }
 }
 
-/// Log files inside a directory: JSON lines files, plain or gzipped, and what logrotate leaves
-/// of them (`app.jsonl.1`, `app.jsonl.2.gz`, `app.jsonl-20261101`, `app.jsonl-20261101.gz`).
+/// Log files inside a directory: JSON lines files, plain or gzipped, what logrotate leaves of
+/// them (`app.jsonl.1`, `app.jsonl.2.gz`, `app.jsonl-20261101`, `app.jsonl-20261101.gz`), and
+/// `llm`'s `logs.db`.
 pub fn is_log_file(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name == "logs.db" {
+        return true;
+    }
     let name = name.strip_suffix(".gz").unwrap_or(name);
     let name = strip_rotation(name);
     [".jsonl", ".ndjson", ".json"]

@@ -70,6 +70,8 @@ pub struct RawCall<'a> {
     /// Gemini CLI: `tokens.thoughts` (billed as output) and the message `id`.
     pub thoughts: Option<Slot<'a>>,
     pub message_key: Option<Slot<'a>>,
+    /// llm: `resolved_model`, the model the alias resolved to.
+    pub resolved_model: Option<Slot<'a>>,
     pub cost: Option<Slot<'a>>,
     pub latency_s: Option<Slot<'a>>,
     pub latency_ms: Option<Slot<'a>>,
@@ -85,6 +87,7 @@ pub struct RawCall<'a> {
     pub has_span_marker: bool,
     pub has_custom_id: bool,
     pub has_trace_id: bool,
+    pub has_llm_row: bool,
     pub has_gemini_header: bool,
     pub has_gemini_patch: bool,
     pub has_gemini_tokens: bool,
@@ -155,6 +158,8 @@ pub enum Marker {
     BatchCustomId,
     /// Langfuse's `trace_id`.
     TraceId,
+    /// `llm_table`: a row of llm's logs.db.
+    LlmRow,
     /// Gemini CLI: the session header's `projectHash`, a patch line's `$set`.
     GeminiHeader,
     GeminiPatch,
@@ -195,6 +200,7 @@ pub enum FieldId {
     TotalReasoning,
     Thoughts,
     MessageKey,
+    ResolvedModel,
     Cost,
     LatencyS,
     LatencyMs,
@@ -277,6 +283,7 @@ impl<'a> RawCall<'a> {
             F::TotalReasoning => &mut self.total_reasoning,
             F::Thoughts => &mut self.thoughts,
             F::MessageKey => &mut self.message_key,
+            F::ResolvedModel => &mut self.resolved_model,
             F::Cost => &mut self.cost,
             F::LatencyS => &mut self.latency_s,
             F::LatencyMs => &mut self.latency_ms,
@@ -399,6 +406,10 @@ impl<'de, 'r> Visitor<'de> for ObjectVisitor<'r, 'de> {
                 }
                 Target::Marker(Marker::GeminiPatch) => {
                     self.raw.has_gemini_patch = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Target::Marker(Marker::LlmRow) => {
+                    self.raw.has_llm_row = true;
                     map.next_value::<IgnoredAny>()?;
                 }
                 Target::Marker(Marker::TraceId) => {

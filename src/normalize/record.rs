@@ -244,7 +244,11 @@ impl Normalizer {
             },
         };
 
-        let model = text(&raw.model).or_else(|| inherited.model.clone().map(Cow::Owned));
+        // A shape's own model (llm's resolved_model) wins over the line's `model`; else inherited.
+        let model = match &inherited.model {
+            Some(m) if raw.resolved_model.is_some() => Some(Cow::Owned(m.clone())),
+            _ => text(&raw.model).or_else(|| inherited.model.clone().map(Cow::Owned)),
+        };
         let (ok, error_kind) = status(&raw);
         let content_hash = content_hash(
             (shape.content() == Content::Full).then_some(ts_ms),

@@ -14,6 +14,7 @@ pub mod gemini;
 pub mod helicone;
 pub mod langfuse;
 pub mod litellm;
+pub mod llm;
 pub mod openai;
 pub mod openai_batch;
 pub mod openrouter;
@@ -125,6 +126,7 @@ pub static SHAPES: &[&dyn Shape] = &[
     &claude_code::ClaudeCode,
     &codex::Codex,
     &gemini::Gemini,
+    &llm::Llm,
     &openai_batch::OpenAiBatch,
     &anthropic_batch::AnthropicBatch,
     &langfuse::Langfuse,
