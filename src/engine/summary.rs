@@ -33,6 +33,19 @@ pub fn totals(lf: LazyFrame, slow_threshold_s: f64) -> LazyFrame {
         latency_q(0.95).alias("p95"),
         latency_q(0.99).alias("p99"),
         col(c::LATENCY).max().alias("latency_max"),
+        col(c::TTFT)
+            .count()
+            .cast(DataType::UInt64)
+            .alias("ttft_calls"),
+        col(c::TTFT)
+            .quantile(lit(0.50), QuantileMethod::Linear)
+            .alias("ttft_p50"),
+        col(c::TTFT)
+            .quantile(lit(0.95), QuantileMethod::Linear)
+            .alias("ttft_p95"),
+        col(c::TTFT)
+            .quantile(lit(0.99), QuantileMethod::Linear)
+            .alias("ttft_p99"),
         col(c::LATENCY).mean().alias("latency_mean"),
         col(c::LATENCY)
             .gt(lit(slow_threshold_s))

@@ -33,6 +33,7 @@ pub mod col_names {
     /// The list price of the call's tokens (whether or not it logged a cost), for the audit.
     pub const LIST_COST: &str = "list_cost_usd";
     pub const LATENCY: &str = "latency_s";
+    pub const TTFT: &str = "ttft_s";
     pub const CACHE_HIT: &str = "cache_hit";
     pub const PROMPT_LENGTH: &str = "prompt_length";
     pub const FILE: &str = "file";
@@ -102,6 +103,7 @@ pub struct Columns<'d> {
     priced: Vec<bool>,
     list_cost: Vec<Option<f64>>,
     latency: Vec<Option<f64>>,
+    ttft: Vec<Option<f64>>,
     cache_hit: Vec<Option<bool>>,
     prompt_length: Vec<Option<u32>>,
     file: Vec<u32>,
@@ -127,6 +129,7 @@ impl<'d> Columns<'d> {
             priced: Vec::with_capacity(capacity),
             list_cost: Vec::with_capacity(capacity),
             latency: Vec::with_capacity(capacity),
+            ttft: Vec::with_capacity(capacity),
             cache_hit: Vec::with_capacity(capacity),
             prompt_length: Vec::with_capacity(capacity),
             file: Vec::with_capacity(capacity),
@@ -201,6 +204,7 @@ impl<'d> Columns<'d> {
         self.priced.push(priced.from_rates);
         self.list_cost.push(priced.list);
         self.latency.push(r.latency_s);
+        self.ttft.push(r.ttft_s);
         self.cache_hit.push(r.cache_hit);
         self.prompt_length.push(r.prompt_length.map(sat));
         self.file.push(file);
@@ -238,6 +242,9 @@ impl<'d> Columns<'d> {
         cols.push(
             Float64Chunked::from_iter_options(c::LATENCY.into(), self.latency.into_iter())
                 .into_column(),
+        );
+        cols.push(
+            Float64Chunked::from_iter_options(c::TTFT.into(), self.ttft.into_iter()).into_column(),
         );
         cols.push(
             BooleanChunked::from_iter_options(c::CACHE_HIT.into(), self.cache_hit.into_iter())

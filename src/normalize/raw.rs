@@ -72,6 +72,11 @@ pub struct RawCall<'a> {
     pub message_key: Option<Slot<'a>>,
     /// llm: `resolved_model`, the model the alias resolved to.
     pub resolved_model: Option<Slot<'a>>,
+    /// Time to first token, where a source logs it.
+    pub ttft_s: Option<Slot<'a>>,
+    pub ttft_ms: Option<Slot<'a>>,
+    /// Codex rate-limit windows: used percent, window minutes, reset time.
+    pub rate_limits: [Option<Slot<'a>>; 6],
     pub cost: Option<Slot<'a>>,
     pub latency_s: Option<Slot<'a>>,
     pub latency_ms: Option<Slot<'a>>,
@@ -127,6 +132,10 @@ pub enum Ctx {
     Properties,
     /// Gemini CLI: a message's `tokens`.
     GeminiTokens,
+    /// Codex: `payload.rate_limits`, and its `primary` / `secondary` windows.
+    RateLimits,
+    RateLimitPrimary,
+    RateLimitSecondary,
 }
 
 /// What a key means, as a shape adapter names it.
@@ -201,6 +210,14 @@ pub enum FieldId {
     Thoughts,
     MessageKey,
     ResolvedModel,
+    TtftS,
+    TtftMs,
+    RlPrimaryUsed,
+    RlPrimaryWindow,
+    RlPrimaryResets,
+    RlSecondaryUsed,
+    RlSecondaryWindow,
+    RlSecondaryResets,
     Cost,
     LatencyS,
     LatencyMs,
@@ -284,6 +301,14 @@ impl<'a> RawCall<'a> {
             F::Thoughts => &mut self.thoughts,
             F::MessageKey => &mut self.message_key,
             F::ResolvedModel => &mut self.resolved_model,
+            F::TtftS => &mut self.ttft_s,
+            F::TtftMs => &mut self.ttft_ms,
+            F::RlPrimaryUsed => &mut self.rate_limits[0],
+            F::RlPrimaryWindow => &mut self.rate_limits[1],
+            F::RlPrimaryResets => &mut self.rate_limits[2],
+            F::RlSecondaryUsed => &mut self.rate_limits[3],
+            F::RlSecondaryWindow => &mut self.rate_limits[4],
+            F::RlSecondaryResets => &mut self.rate_limits[5],
             F::Cost => &mut self.cost,
             F::LatencyS => &mut self.latency_s,
             F::LatencyMs => &mut self.latency_ms,

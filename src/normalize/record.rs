@@ -46,9 +46,23 @@ pub struct CallRecord<'a> {
     pub timed_by_file: bool,
     /// A later line with the same request id in the same file replaces this one (Gemini CLI).
     pub last_wins: bool,
+    /// Time to the first token (s), where the source logs it.
+    pub ttft_s: Option<f64>,
+    /// Rate-limit windows the source reported with the call (Codex): name, used %, window
+    /// minutes, reset time (epoch ms).
+    pub rate_limits: Vec<RateLimit>,
     pub latency_s: Option<f64>,
     pub cache_hit: Option<bool>,
     pub prompt_length: Option<u64>,
+}
+
+/// One rate-limit window as a source reported it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RateLimit {
+    pub window: &'static str,
+    pub used_percent: f64,
+    pub window_minutes: Option<f64>,
+    pub resets_at_ms: Option<i64>,
 }
 
 /// Why a line was skipped. The `key` is stable: scripts read it from `skipped.by_reason`.
@@ -309,6 +323,33 @@ impl Normalizer {
             source: shape.source(),
             timed_by_file,
             last_wins: shape.content() == Content::LastWins,
+            rate_limits: [("primary", 0), ("secondary", 3)]
+                .into_iter()
+                .filter_map(|(window, i)| {
+                    let used = number(&raw.rate_limits[i]).ok()??;
+                    Some(RateLimit {
+                        window,
+                        used_percent: used,
+                        window_minutes: number(&raw.rate_limits[i + 1]).ok().flatten(),
+                        resets_at_ms: number(&raw.rate_limits[i + 2])
+                            .ok()
+                            .flatten()
+                            .and_then(epoch_to_ms),
+                    })
+                })
+                .collect(),
+            ttft_s: match (number(&raw.ttft_s)?, number(&raw.ttft_ms)?) {
+                (Some(s), _) => Some(at_most(
+                    non_negative(s, &raw.ttft_s)?,
+                    MAX_LATENCY_S,
+                    "seconds",
+                    &raw.ttft_s,
+                )?),
+                (None, Some(ms)) => {
+                    Some(non_negative(ms, &raw.ttft_ms)?.min(MAX_LATENCY_S * 1000.0) / 1000.0)
+                }
+                (None, None) => None,
+            },
             latency_s,
             cache_hit: flag(&raw.cache_hit),
             prompt_length: count(&raw.prompt_length)

@@ -202,6 +202,15 @@ pub fn build(r: &Report) -> Vec<Section> {
             secs(s.latency_s.max),
         ],
     ];
+    let mut kv = kv;
+    if let Some(t) = &s.ttft_s {
+        kv.push(vec![
+            "First token p50".into(),
+            secs(t.p50),
+            "First token p95".into(),
+            secs(t.p95),
+        ]);
+    }
     out.push(Section {
         title: format!("Summary — {range} ({})", r.meta.timezone),
         headers: vec![],
@@ -240,6 +249,37 @@ pub fn build(r: &Report) -> Vec<Section> {
     out.push(breakdown("Cost by model", "Model", &r.by_model, None));
     if informative(&r.by_type) {
         out.push(breakdown("Cost by type", "Type", &r.by_type, None));
+    }
+    if !r.rate_limits.is_empty() {
+        out.push(Section {
+            title: "Rate limits (latest reading)".into(),
+            headers: vec![
+                "Source".into(),
+                "Window".into(),
+                "Used".into(),
+                "Resets".into(),
+                "As of".into(),
+            ],
+            rows: r
+                .rate_limits
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.source.clone(),
+                        match l.window_minutes {
+                            Some(m) if m >= 1440.0 => format!("{} ({:.0} d)", l.window, m / 1440.0),
+                            Some(m) => format!("{} ({:.0} h)", l.window, m / 60.0),
+                            None => l.window.clone(),
+                        },
+                        format!("{:.0}%", l.used_percent),
+                        l.resets_at.clone().unwrap_or_default(),
+                        l.as_of.clone(),
+                    ]
+                })
+                .collect(),
+            numeric: vec![false, false, true, false, false],
+            note: None,
+        });
     }
     if informative(&r.by_source) {
         out.push(breakdown("Cost by source", "Source", &r.by_source, None));

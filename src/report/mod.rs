@@ -41,6 +41,9 @@ pub struct Report {
     pub slow_calls: SlowCalls,
     pub skipped: SkippedReport,
     pub pricing: PricingReport,
+    /// The latest rate-limit reading per source and window (Codex's primary / secondary).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rate_limits: Vec<RateLimitReport>,
     /// Configured and --budget budgets, evaluated at `now`.
     pub budgets: Vec<BudgetReport>,
     /// Cost of the 7 days up to now against the 7 before.
@@ -65,6 +68,17 @@ pub struct Meta {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct RateLimitReport {
+    pub source: String,
+    pub window: String,
+    pub used_percent: f64,
+    pub window_minutes: Option<f64>,
+    pub resets_at: Option<String>,
+    /// When it was read (the call that reported it).
+    pub as_of: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct AgentRootReport {
     pub agent: String,
     pub path: String,
@@ -85,12 +99,24 @@ pub struct Summary {
     /// Share of calls flagged as cache hits, among calls that say either way.
     pub cache_hit_rate: Option<f64>,
     pub latency_s: Latency,
+    /// Time to the first token, over the calls whose source logs it (Langfuse, OpenRouter,
+    /// Vercel-style `msToFirstChunk`); absent when none does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttft_s: Option<Ttft>,
     pub first_call: Option<String>,
     pub last_call: Option<String>,
     /// Calendar days from the first call's to the last call's, inclusive.
     pub days: u64,
     pub avg_cost_per_day_usd: Option<f64>,
     pub month: Option<MonthProjection>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ttft {
+    pub calls: u64,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -326,6 +352,15 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
             max: f64_at(&t, "latency_max")?,
             mean: f64_at(&t, "latency_mean")?,
         },
+        ttft_s: match u64_at(&t, "ttft_calls")?.unwrap_or(0) {
+            0 => None,
+            n => Some(Ttft {
+                calls: n,
+                p50: f64_at(&t, "ttft_p50")?,
+                p95: f64_at(&t, "ttft_p95")?,
+                p99: f64_at(&t, "ttft_p99")?,
+            }),
+        },
         first_call: first_ms.map(|m| format_local(m, opts.tz)),
         last_call: last_ms.map(|m| format_local(m, opts.tz)),
         days,
@@ -523,6 +558,19 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
             unpriced_calls,
             unpriced_models,
         },
+        rate_limits: scan
+            .counts
+            .rate_limits
+            .iter()
+            .map(|((source, window), (ts, rl))| RateLimitReport {
+                source: source.to_string(),
+                window: window.to_string(),
+                used_percent: rl.used_percent,
+                window_minutes: rl.window_minutes,
+                resets_at: rl.resets_at_ms.map(|m| format_local(m, opts.tz)),
+                as_of: format_local(*ts, opts.tz),
+            })
+            .collect(),
         budgets,
         trend,
         warnings,

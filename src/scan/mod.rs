@@ -12,7 +12,9 @@ use crate::ingest::{self, sources::Source, Block, ReadEnd};
 use crate::normalize::columns::{Columns, Dictionary};
 use crate::normalize::dedupe::{Deduper, Duplicates, Key, ReusedIds, EXAMPLES};
 use crate::normalize::raw::parse_line;
-use crate::normalize::record::{stable_hasher, LineContext, Normalizer, Outcome, SkipReason};
+use crate::normalize::record::{
+    stable_hasher, LineContext, Normalizer, Outcome, RateLimit, SkipReason,
+};
 use crate::normalize::timestamp::Zone;
 pub use crate::normalize::Problem;
 use crate::pricing::{PriceStep, Pricer};
@@ -71,6 +73,8 @@ pub struct Counts {
     pub read_errors: Vec<String>,
     /// Calls without a time of their own (batch results), dated by their file (or --batch-time).
     pub file_timed: u64,
+    /// The latest rate-limit reading per (source, window), with its time.
+    pub rate_limits: BTreeMap<(&'static str, &'static str), (i64, RateLimit)>,
 }
 
 /// Everything read: the canonical frame plus an honest account of what was not used.
@@ -120,6 +124,8 @@ struct Parsed {
     file_timed: u64,
     /// Rows replaced by a later copy of the same message (row, its line, the later line).
     replaced: Vec<(u32, u64, u64)>,
+    /// (time, source, reading) of every rate-limit reading.
+    rate_limits: Vec<(i64, &'static str, RateLimit)>,
 }
 
 impl<'p> Core<'p> {
@@ -360,6 +366,15 @@ fn count(
     {
         c.lines += p.lines;
         c.file_timed += p.file_timed;
+        for (ts, source, rl) in p.rate_limits {
+            let e = c
+                .rate_limits
+                .entry((source, rl.window))
+                .or_insert((ts, rl.clone()));
+            if ts >= e.0 {
+                *e = (ts, rl);
+            }
+        }
         let file = |f: u32| files.get(f as usize).cloned().unwrap_or_default();
         for (line, reason, msg) in p.problems {
             c.skipped.lines += 1;
@@ -494,6 +509,7 @@ fn parse_block<'d>(
     let mut lines = 0u64;
     let mut file_timed = 0u64;
     let mut replaced = Vec::new();
+    let mut rate_limits = Vec::new();
     // Last-copy-wins shapes: request id → (row, line) of the copy seen last.
     let mut latest: std::collections::HashMap<u64, (u32, u64)> = Default::default();
     for &n in &block.long_lines {
@@ -534,6 +550,9 @@ fn parse_block<'d>(
         match norm.normalize(raw, &ctx) {
             Outcome::Call(rec) => {
                 file_timed += u64::from(rec.timed_by_file);
+                for rl in &rec.rate_limits {
+                    rate_limits.push((rec.ts_ms, rec.source, rl.clone()));
+                }
                 let (day, hour) = norm.zone.local_day_hour(rec.ts_ms);
                 let key = match &rec.dedupe_key {
                     Some(k) => Some(Key::Id {
@@ -570,5 +589,6 @@ fn parse_block<'d>(
         lines,
         file_timed,
         replaced,
+        rate_limits,
     })
 }

@@ -30,6 +30,9 @@ impl Shape for CamelCase {
             "costUSD" => f(F::Cost, 2, "costUSD"),
             "costUsd" => f(F::Cost, 3, "costUsd"),
             "latencyMs" => f(F::LatencyMs, 1, "latencyMs"),
+            // The Vercel AI SDK's telemetry.
+            "msToFirstChunk" => f(F::TtftMs, 1, "msToFirstChunk"),
+            "timeToFirstToken" => f(F::TtftMs, 2, "timeToFirstToken"),
             "durationMs" => f(F::LatencyMs, 3, "durationMs"),
             "cacheHit" => f(F::CacheHit, 2, "cacheHit"),
             "promptLength" => f(F::PromptLength, 1, "promptLength"),

@@ -52,6 +52,28 @@ impl Shape for Codex {
                 "cwd" => f(F::PayloadCwd, 0, "payload.cwd"),
                 "id" => f(F::PayloadId, 0, "payload.id"),
                 "info" => Some(Target::Nested(Ctx::CodexInfo)),
+                "rate_limits" => Some(Target::Nested(Ctx::RateLimits)),
+                _ => None,
+            },
+            Ctx::RateLimits => match key {
+                "primary" => Some(Target::Nested(Ctx::RateLimitPrimary)),
+                "secondary" => Some(Target::Nested(Ctx::RateLimitSecondary)),
+                _ => None,
+            },
+            Ctx::RateLimitPrimary => match key {
+                "used_percent" => f(F::RlPrimaryUsed, 0, "rate_limits.primary.used_percent"),
+                "window_minutes" => f(F::RlPrimaryWindow, 0, "rate_limits.primary.window_minutes"),
+                "resets_at" => f(F::RlPrimaryResets, 0, "rate_limits.primary.resets_at"),
+                _ => None,
+            },
+            Ctx::RateLimitSecondary => match key {
+                "used_percent" => f(F::RlSecondaryUsed, 0, "rate_limits.secondary.used_percent"),
+                "window_minutes" => f(
+                    F::RlSecondaryWindow,
+                    0,
+                    "rate_limits.secondary.window_minutes",
+                ),
+                "resets_at" => f(F::RlSecondaryResets, 0, "rate_limits.secondary.resets_at"),
                 _ => None,
             },
             Ctx::CodexInfo => match key {
@@ -121,6 +143,9 @@ impl Shape for Codex {
         let has_usage = raw.input_tokens.is_some() || raw.total_input.is_some();
         match raw.line_type.as_deref() {
             _ if token_count && has_usage => Verdict::Call,
+            _ if token_count && raw.rate_limits[0].is_some() => {
+                Verdict::NotACall("codex.rate_limits_only")
+            }
             _ if token_count => Verdict::NotACall("codex.token_count_without_info"),
             Some("session_meta") => Verdict::NotACall("codex.session_meta"),
             Some("turn_context") => Verdict::NotACall("codex.turn_context"),

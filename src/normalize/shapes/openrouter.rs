@@ -1,6 +1,7 @@
 //! OpenRouter generation records: `total_cost`, `tokens_prompt` / `tokens_completion` and the
 //! provider's own counts `native_tokens_*` (preferred), `provider_name`, `external_user`,
-//! `created_at`, and `latency` / `generation_time` in milliseconds.
+//! `created_at`, and in milliseconds `latency` (to the first token) and `generation_time` (the
+//! whole call).
 
 use super::{f, top, Shape};
 use crate::normalize::raw::{Ctx, FieldId as F, RawCall, Target};
@@ -25,6 +26,9 @@ impl Shape for OpenRouter {
             "native_tokens_reasoning" => f(F::ReasoningTokens, 5, "native_tokens_reasoning"),
             "provider_name" => f(F::Provider, 4, "provider_name"),
             "external_user" => f(F::User, 5, "external_user"),
+            // OpenRouter's `latency` is the time to the first token; `generation_time` the whole.
+            "latency" => f(F::TtftMs, 0, "latency"),
+            "generation_time" => f(F::LatencyMs, 0, "generation_time"),
             _ => None,
         }
     }
@@ -33,9 +37,5 @@ impl Shape for OpenRouter {
         raw.input_tokens
             .as_ref()
             .is_some_and(|s| s.field.contains("tokens_prompt"))
-    }
-
-    fn latency_in_ms(&self) -> bool {
-        true
     }
 }
