@@ -188,6 +188,9 @@ impl Normalizer {
             return Ok(Err(NO_CALL_FIELDS));
         }
 
+        if shape.latency_is_first_token_ms() && raw.ttft_ms.is_none() {
+            raw.ttft_ms = raw.latency_s.take();
+        }
         if shape.latency_in_ms() && raw.latency_ms.is_none() {
             // Gateways write milliseconds under `latency`.
             raw.latency_ms = raw.latency_s.take();

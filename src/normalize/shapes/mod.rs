@@ -102,6 +102,10 @@ pub trait Shape: Sync {
     fn source(&self) -> &'static str {
         self.name()
     }
+    /// Whether `latency` is the time to the first token in ms (OpenRouter).
+    fn latency_is_first_token_ms(&self) -> bool {
+        false
+    }
     /// Whether `latency` means milliseconds in this shape (gateways' exports).
     fn latency_in_ms(&self) -> bool {
         false

@@ -26,11 +26,15 @@ impl Shape for OpenRouter {
             "native_tokens_reasoning" => f(F::ReasoningTokens, 5, "native_tokens_reasoning"),
             "provider_name" => f(F::Provider, 4, "provider_name"),
             "external_user" => f(F::User, 5, "external_user"),
-            // OpenRouter's `latency` is the time to the first token; `generation_time` the whole.
-            "latency" => f(F::TtftMs, 0, "latency"),
+            // `generation_time` is the whole call; `latency` (the time to the first token) is
+            // read by the common alias and moved by `latency_is_first_token_ms`.
             "generation_time" => f(F::LatencyMs, 0, "generation_time"),
             _ => None,
         }
+    }
+
+    fn latency_is_first_token_ms(&self) -> bool {
+        true
     }
 
     fn claims(&self, raw: &RawCall<'_>) -> bool {
