@@ -23,10 +23,12 @@ $(PYENV)/.installed:
 	touch $@
 
 ## 1 GB benchmark against polars, DuckDB and pandas (release build; peers installed in
-## target/bench/venv), then watch's alert latency, throughput, idle CPU and memory.
+## target/bench/venv), then watch's alert latency, throughput, idle CPU and memory, then Claude Code
+## logs against ccusage (installed into target/bench/npm).
 bench: release
 	python3 tests/bench/bench.py
 	python3 tests/bench/watch_bench.py
+	python3 tests/bench/agents_bench.py
 
 build:
 	$(CARGO) build

@@ -7,6 +7,7 @@
 Same seed, same bytes: the benchmark and the demo are reproducible.
 """
 import json
+import os
 import random
 import sys
 from datetime import datetime, timedelta, timezone
@@ -122,9 +123,55 @@ def bench(path, mb):
         f.write("".join(buf))
 
 
+def claude(root, mb):
+    """A Claude Code ~/.claude/projects tree as Claude Code writes it: one line per content block
+    repeating the message's usage, user turns with large tool results, file-history snapshots,
+    subagent transcripts under <session>/subagents/."""
+    rng = random.Random(11)
+    target = mb * 1_000_000
+    written = 0
+    t = datetime(2026, 10, 1)
+    s = 0
+    models = ["claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", "claude-haiku-4-5-20251001"]
+    while written < target:
+        project = f"-home-dev-repo{s % 7}"
+        session = f"{s:08x}-0000-4000-8000-{s:012x}"
+        files = [os.path.join(root, "projects", project, f"{session}.jsonl")]
+        if s % 4 == 0:
+            files.append(os.path.join(root, "projects", project, session, "subagents", f"agent-{s:06x}.jsonl"))
+        for k, path in enumerate(files):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            lines = []
+            for m in range(rng.randint(5, 40)):
+                t += timedelta(seconds=rng.randint(2, 90))
+                ts = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rng.randint(0, 999):03d}Z"
+                base = {"parentUuid": f"p{m}", "isSidechain": k == 1, "sessionId": session, "cwd": "/home/dev/" + project,
+                        "version": "2.0.14", "timestamp": ts}
+                lines.append(dict(base, type="user", message={"role": "user", "content": [
+                    {"type": "tool_result", "content": "x" * rng.randint(200, 6000)}]}, uuid=f"u{s}-{k}-{m}"))
+                usage = {"input_tokens": rng.randint(1, 400), "cache_creation_input_tokens": rng.randint(0, 9000),
+                         "cache_read_input_tokens": rng.randint(0, 90000), "output_tokens": rng.randint(20, 2500)}
+                msg_id, req = f"msg_{s:06x}{k}{m:03d}", f"req_{s:06x}{k}{m:03d}"
+                model = models[rng.randint(0, 2)]
+                for b in range(rng.randint(1, 3)):
+                    lines.append(dict(base, type="assistant", requestId=req, timestamp=ts, message={
+                        "id": msg_id, "type": "message", "role": "assistant", "model": model,
+                        "content": [{"type": "text", "text": "y" * rng.randint(20, 400)}], "usage": usage}))
+                if rng.random() < 0.1:
+                    lines.append({"type": "file-history-snapshot", "messageId": msg_id, "snapshot": {"files": {}}})
+            text = "".join(json.dumps(l) + "\n" for l in lines)
+            with open(path, "w") as f:
+                f.write(text)
+            written += len(text)
+        s += 1
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "sample":
         sample(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "claude":
+        mb = int(sys.argv[sys.argv.index("--mb") + 1]) if "--mb" in sys.argv else 90
+        claude(sys.argv[2], mb)
     elif len(sys.argv) >= 3 and sys.argv[1] == "bench":
         mb = int(sys.argv[sys.argv.index("--mb") + 1]) if "--mb" in sys.argv else 1000
         bench(sys.argv[2], mb)
