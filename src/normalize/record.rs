@@ -183,7 +183,8 @@ impl Normalizer {
             || raw.status.is_some()
             || raw.success.is_some()
             || raw.error.is_some()
-            || raw.error_kind.is_some();
+            || raw.error_kind.is_some()
+            || inherited.tokens.is_some();
         if !has_call_field {
             return Ok(Err(NO_CALL_FIELDS));
         }
@@ -269,6 +270,7 @@ impl Normalizer {
         let (ok, error_kind) = status(&raw);
         let content_hash = content_hash(
             (shape.content() == Content::Full).then_some(ts_ms),
+            shape.content() == Content::IdOnly,
             model.as_deref(),
             [input_total, output, cached, cache_write, reasoning],
             logged_cost,
@@ -319,9 +321,10 @@ impl Normalizer {
             reasoning_tokens: reasoning,
             cache_write_1h_tokens: cache_write_1h,
             logged_cost,
-            variant: match text(&raw.service_tier) {
-                Some(t) => Variant::of_service_tier(&t),
-                None => shape.variant(),
+            // A logged tier (flex, priority) wins; "default" keeps the shape's list (batch).
+            variant: match text(&raw.service_tier).map(|t| Variant::of_service_tier(&t)) {
+                Some(v) if v != Variant::Standard => v,
+                _ => shape.variant(),
             },
             source: shape.source(),
             timed_by_file,
@@ -393,12 +396,16 @@ pub(crate) fn stable_hasher() -> foldhash::fast::FixedState {
 
 fn content_hash(
     ts_ms: Option<i64>,
+    id_only: bool,
     model: Option<&str>,
     tokens: [u64; 5],
     cost: Option<f64>,
 ) -> u64 {
     use std::hash::{BuildHasher, Hash, Hasher};
     let mut h = stable_hasher().build_hasher();
+    if id_only {
+        return h.finish();
+    }
     ts_ms.hash(&mut h);
     model.hash(&mut h);
     tokens.hash(&mut h);
@@ -543,7 +550,12 @@ fn status<'a>(raw: &RawCall<'a>) -> (bool, Option<Cow<'a, str>>) {
     if let Some(slot) = &raw.status {
         match &slot.value {
             Scalar::Bool(b) => failed = Some(!b),
-            Scalar::Num(code) => failed = Some(*code >= 400.0),
+            Scalar::Num(code) => {
+                failed = Some(*code >= 400.0);
+                if *code >= 400.0 && *code < 1000.0 && kind.is_none() {
+                    kind = Some(Cow::Owned(format!("http_{}", *code as u16)));
+                }
+            }
             Scalar::Str(s) => {
                 let l = s.trim().to_ascii_lowercase();
                 if let Ok(code) = l.parse::<u16>() {

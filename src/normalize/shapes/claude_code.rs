@@ -3,8 +3,9 @@
 //! Recognized by Claude Code's own markers — the thread keys `parentUuid`/`isSidechain`/
 //! `leafUuid`, or `sessionId` with a line role in `type` — never by a `message` key alone (app
 //! loggers write `message` too). Only assistant lines with `message.usage` are API calls; one
-//! response is logged once per content block, each line repeating its usage, so duplicates are
-//! recognized without the timestamp. The project is the folder the session file lives in.
+//! response is logged once per content block, each line repeating its usage (sometimes a partial,
+//! streamed count), so a `message.id` + `requestId` counts once — the first copy, as ccusage
+//! counts it. The project is the folder the session file lives in.
 
 use super::{f, Content, Shape, Verdict};
 use crate::normalize::raw::{Ctx, FieldId as F, Marker, RawCall, Target};
@@ -59,7 +60,7 @@ impl Shape for ClaudeCode {
     }
 
     fn content(&self) -> Content {
-        Content::WithoutTime
+        Content::IdOnly
     }
 
     fn type_is_purpose(&self) -> bool {

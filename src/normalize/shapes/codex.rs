@@ -164,12 +164,18 @@ impl Shape for Codex {
         // Without last_token_usage, the call is what the running total grew by.
         let tokens = (raw.input_tokens.is_none() && has_total).then(|| {
             let prev = state.total.unwrap_or_default();
-            [
+            if state.total == Some(total) {
+                // The same event written again: the same call as before.
+                return state.last_delta;
+            }
+            let d = [
                 total[0].saturating_sub(prev[0]),
                 total[1].saturating_sub(prev[1]),
                 total[2].saturating_sub(prev[2]),
                 total[3].saturating_sub(prev[3]),
-            ]
+            ];
+            state.last_delta = d;
+            d
         });
         if has_total {
             state.total = Some(total);

@@ -39,8 +39,9 @@ pub struct FileState {
     pub model: Option<String>,
     pub conversation: Option<String>,
     pub project: Option<String>,
-    /// Cumulative [input, cached, output, reasoning] so far.
+    /// Cumulative [input, cached, output, reasoning] so far, and the last call's share of it.
     pub total: Option<[u64; 4]>,
+    pub last_delta: [u64; 4],
 }
 
 /// Fields a call takes from its file's state (`None` fields: the line's own).
@@ -65,6 +66,10 @@ pub enum Content {
     /// A message written again replaces the earlier copy (Gemini CLI): within one file, the last
     /// line with a request id is the call; the earlier ones count as duplicates.
     LastWins,
+    /// The id alone: it names one API request (Claude Code's message id + request id), and the
+    /// lines repeating it may carry partial, streamed usage — the first copy counts, as ccusage
+    /// counts it.
+    IdOnly,
 }
 
 pub trait Shape: Sync {
