@@ -923,3 +923,39 @@ fn agents_where_source_codex() {
     assert_eq!(keys(&r["by_model"]), ["gpt-5.1-codex"]);
     assert_eq!(keys(&r["by_project"]), ["/home/dev/repo"]);
 }
+
+// Older Gemini CLI sessions are one `.json` document: a header with a `messages` array.
+// g1: 12000 in (8000 cached) + 350 out + 120 thoughts, gemini-2.5-pro at $1.25 / $0.125 / $10
+// per 1M: 4000×1.25 + 8000×0.125 + 470×10 = 5000 + 1000 + 4700 = 10,700 per 1M = $0.0107.
+#[test]
+fn gemini_cli_single_document_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let chats = dir.path().join("tmp/abc123/chats");
+    std::fs::create_dir_all(&chats).unwrap();
+    std::fs::write(
+        chats.join("session-2026-11-20T10-00-old.json"),
+        r#"{
+  "sessionId": "4f3a9c1e-0000-4000-8000-000000000001",
+  "projectHash": "abc123",
+  "startTime": "2026-11-20T10:00:00.000Z",
+  "messages": [
+    {"id": "u1", "timestamp": "2026-11-20T10:00:01.000Z", "type": "user", "content": "fix the test"},
+    {"id": "g1", "timestamp": "2026-11-20T10:00:05.000Z", "type": "gemini", "content": "Done.",
+     "model": "gemini-2.5-pro",
+     "tokens": {"input": 12000, "output": 350, "cached": 8000, "thoughts": 120, "tool": 0, "total": 12470}}
+  ]
+}
+"#,
+    )
+    .unwrap();
+    let r = analyze_json(&[dir.path().to_str().unwrap(), "--tz", "UTC"]);
+    assert_eq!(r["summary"]["calls"], 1);
+    approx(&r["summary"]["cost_usd"], 0.0107);
+    assert_eq!(r["summary"]["output_tokens"], 470);
+    assert_eq!(r["by_source"][0]["key"], "gemini_cli");
+    assert_eq!(
+        r["skipped"]["lines"], 0,
+        "a pretty-printed document is not bad lines"
+    );
+    assert_eq!(r["skipped"]["not_call_reasons"]["gemini_cli.header"], 1);
+}

@@ -2,6 +2,7 @@
 //! (gzip streamed), cuts newline-aligned blocks of bounded size and says where each starts.
 
 pub mod agents;
+pub mod document;
 pub mod sources;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

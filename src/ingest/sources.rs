@@ -4,6 +4,9 @@ use anyhow::{bail, Context, Result};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
+/// A `.json` file larger than this is read as JSON lines, never parsed whole.
+const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Stdin,
@@ -82,6 +85,16 @@ impl Source {
             #[cfg(feature = "sqlite")]
             Source::File(p) if super::sqlite::is_sqlite(p) => {
                 Ok(Box::new(std::io::Cursor::new(super::sqlite::jsonl(p)?)))
+            }
+            // One JSON document (not lines) in a .json file: its records as lines.
+            Source::File(p)
+                if p.extension().is_some_and(|e| e == "json")
+                    && std::fs::metadata(p).is_ok_and(|m| m.len() <= MAX_DOCUMENT_BYTES) =>
+            {
+                let bytes =
+                    std::fs::read(p).with_context(|| format!("cannot open {}", p.display()))?;
+                let lines = super::document::lines_of(&bytes).unwrap_or(bytes);
+                Ok(Box::new(std::io::Cursor::new(lines)))
             }
             Source::File(p) => {
                 let f = std::fs::File::open(p)

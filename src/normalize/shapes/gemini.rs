@@ -3,7 +3,8 @@
 //! `type: "gemini"` messages with `tokens`: `input` includes `cached`; `thoughts` are billed as
 //! output (and are its reasoning part). A message id written again replaces the earlier copy —
 //! the last copy wins — so session files are read in one block.
-//! (Older sessions are one `.json` document with a `messages` array; not read yet.)
+//! Older sessions are one `.json` document with a `messages` array: `ingest::document` turns it
+//! into the same lines (header first).
 
 use super::{f, Content, FileState, Inherited, Shape, Verdict};
 use crate::normalize::raw::{Ctx, FieldId as F, Marker, RawCall, Scalar, Slot, Target};
