@@ -7,10 +7,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "llmlog",
     version,
     about = "Where the money and the time go in your LLM API calls — from the JSONL logs you already write.",
-    long_about = "llmlog reads JSON-lines logs of LLM API calls (any common shape: flat app logs, OpenAI \
-usage objects, OpenTelemetry GenAI attributes, LiteLLM spend logs, Claude Code sessions) and reports \
-cost by model, type, hour, day and user, latency percentiles, success rates, expensive outliers and \
-unreadable lines.\n\nExit codes: 0 ok, 1 a budget or rule tripped, 2 an error (or, with --strict, any \
+    long_about = "llmlog reads the logs of LLM API calls — app logs in any common shape (flat, OpenAI \
+usage objects, OpenTelemetry GenAI attributes, LiteLLM spend logs, logger envelopes), coding agents \
+(Claude Code, Codex, Gemini CLI, Copilot CLI; --agents finds them), batch results and gateway exports \
+(OpenAI and Anthropic batches, OpenRouter, Langfuse, Helicone) and llm's logs.db — and reports cost by \
+model, type, hour, day, user and source, priced from the genai-prices database where a line logs no \
+cost, with latency percentiles, success rates, expensive outliers and every line it did not count.\n\nExit codes: 0 ok, 1 a budget or rule tripped, 2 an error (or, with --strict, any \
 skipped line).",
     after_help = "Examples:\n  llmlog analyze logs/*.jsonl\n  llmlog analyze 'logs/**/*.jsonl.gz' --last 7d --by project,model\n  cat calls.jsonl | llmlog analyze - --format json | jq .summary.cost_usd\n  llmlog pricing claude"
 )]

@@ -17,6 +17,8 @@ pub enum Scalar<'a> {
     Num(f64),
     Str(Cow<'a, str>),
     List(Vec<Cow<'a, str>>),
+    /// An object with a numeric `code` (OpenTelemetry's span status): the code.
+    Code(f64),
     Other,
 }
 
@@ -653,8 +655,18 @@ impl<'de> Visitor<'de> for ScalarVisitor {
         Ok(Scalar::List(items))
     }
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Scalar<'de>, M::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Other)
+        // An object's numeric `code` is kept: OpenTelemetry writes `status: {"code": 2}`.
+        let mut code = None;
+        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+            if k == "code" {
+                if let Scalar::Num(n) = map.next_value_seed(ScalarSeed)? {
+                    code = Some(n);
+                }
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(code.map_or(Scalar::Other, Scalar::Code))
     }
 }
 

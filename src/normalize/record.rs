@@ -420,7 +420,7 @@ fn show(v: &Scalar<'_>) -> String {
         Scalar::Bool(b) => b.to_string(),
         Scalar::Null => "null".into(),
         Scalar::List(_) => "an array".into(),
-        Scalar::Other => "an object".into(),
+        Scalar::Other | Scalar::Code(_) => "an object".into(),
     }
 }
 
@@ -550,7 +550,16 @@ fn status<'a>(raw: &RawCall<'a>) -> (bool, Option<Cow<'a, str>>) {
     if let Some(slot) = &raw.status {
         match &slot.value {
             Scalar::Bool(b) => failed = Some(!b),
-            Scalar::Num(code) => {
+            // OpenTelemetry: 0 unset, 1 ok, 2 error.
+            Scalar::Code(c) if *c < 100.0 => {
+                if *c == 2.0 {
+                    failed = Some(true);
+                    if kind.is_none() {
+                        kind = Some(Cow::Borrowed("otel_error"));
+                    }
+                }
+            }
+            Scalar::Num(code) | Scalar::Code(code) => {
                 failed = Some(*code >= 400.0);
                 if *code >= 400.0 && *code < 1000.0 && kind.is_none() {
                     kind = Some(Cow::Owned(format!("http_{}", *code as u16)));
@@ -678,6 +687,13 @@ mod tests {
             Some("timeout")
         );
         assert!(call(r#"{"ts":1,"status":200}"#).ok);
+        // OpenTelemetry span status: 2 is an error, 0 and 1 are not.
+        assert!(!call(r#"{"ts":1,"model":"m","status":{"code":2}}"#).ok);
+        assert!(call(r#"{"ts":1,"model":"m","status":{"code":0}}"#).ok);
+        assert_eq!(
+            call(r#"{"ts":1,"status":503}"#).error_kind.as_deref(),
+            Some("http_503")
+        );
         assert_eq!(
             call(r#"{"ts":1,"status":"429"}"#).error_kind.as_deref(),
             Some("http_429")
