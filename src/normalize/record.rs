@@ -551,14 +551,13 @@ fn status<'a>(raw: &RawCall<'a>) -> (bool, Option<Cow<'a, str>>) {
         match &slot.value {
             Scalar::Bool(b) => failed = Some(!b),
             // OpenTelemetry: 0 unset, 1 ok, 2 error.
-            Scalar::Code(c) if *c < 100.0 => {
-                if *c == 2.0 {
-                    failed = Some(true);
-                    if kind.is_none() {
-                        kind = Some(Cow::Borrowed("otel_error"));
-                    }
+            Scalar::Code(c) if *c == 2.0 => {
+                failed = Some(true);
+                if kind.is_none() {
+                    kind = Some(Cow::Borrowed("otel_error"));
                 }
             }
+            Scalar::Code(c) if *c < 100.0 => {}
             Scalar::Num(code) | Scalar::Code(code) => {
                 failed = Some(*code >= 400.0);
                 if *code >= 400.0 && *code < 1000.0 && kind.is_none() {
