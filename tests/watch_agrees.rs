@@ -206,3 +206,52 @@ fn webhook_secrets_never_appear_in_output_events_or_state() {
     assert!(!err.contains("SECRET"), "{err}");
     drop(t);
 }
+
+#[test]
+fn the_state_folder_beside_the_config_is_never_read_as_logs() {
+    // llmlog.toml inside the watched folder: watch keeps .llmlog/ (state, status.json) there.
+    let t = tempfile::tempdir().unwrap();
+    let logs = t.path();
+    std::fs::copy(fixture("budget-month.jsonl"), logs.join("calls.jsonl")).unwrap();
+    let cfg = logs.join("llmlog.toml");
+    std::fs::write(
+        &cfg,
+        "timezone = \"UTC\"\n[[budget]]\nname = \"monthly\"\nperiod = \"monthly\"\nlimit_usd = 600\n",
+    )
+    .unwrap();
+    let once = || -> Value {
+        let out = run(&[
+            "watch",
+            "--once",
+            "--poll",
+            "--format",
+            "json",
+            "--now",
+            NOW,
+            logs.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|e| e["event"] == "ingest")
+            .unwrap()
+    };
+    let first = once();
+    assert!(logs.join(".llmlog/status.json").exists());
+    let second = once();
+    assert_eq!(first["calls"], second["calls"]);
+    assert_eq!(
+        second["skipped"], 0,
+        "status.json and watch-state.json are not logs"
+    );
+    let r = analyze_json(&[logs.to_str().unwrap(), "--tz", "UTC"]);
+    assert_eq!(r["meta"]["files"].as_array().unwrap().len(), 1);
+}

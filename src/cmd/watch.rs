@@ -190,11 +190,17 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
     let ends = core.scan(&sources, None, true, &mut totals)?;
     let mut marks = Vec::new();
     for (path, end) in start_files.iter().zip(&ends) {
-        if let Some(end) = end {
-            match FileMark::of(path, end.consumed, end.lines) {
-                Ok(m) => marks.push(m),
-                Err(e) => eprintln!("llmlog: warning: {}: {e}", path.display()),
+        // An input the scan could not finish (a corrupt .gz) is not read again by the tailer.
+        let (offset, lines, failed) = match end {
+            Some(e) => (e.consumed, e.lines, false),
+            None => (0, 0, true),
+        };
+        match FileMark::of(path, offset, lines) {
+            Ok(mut m) => {
+                m.done |= failed;
+                marks.push(m)
             }
+            Err(e) => eprintln!("llmlog: warning: {}: {e}", path.display()),
         }
     }
     for e in &core.counts.read_errors {
@@ -215,7 +221,7 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
     let _watcher = if a.poll {
         None
     } else {
-        notify_on(&tailer.watch_dirs(), wake_tx)
+        notify_on(&tailer.watch_dirs(), &dir, wake_tx)
     };
     if !events.json {
         eprintln!(
@@ -537,10 +543,24 @@ fn undelivered(st: &State) -> usize {
 
 /// Watches the directories (not the files, so rotation and new files are seen) and wakes the
 /// loop on any event. Where notify cannot work, the timer alone drives the rescans.
-fn notify_on(dirs: &[PathBuf], wake: mpsc::Sender<()>) -> Option<notify::RecommendedWatcher> {
+fn notify_on(
+    dirs: &[PathBuf],
+    state_dir: &std::path::Path,
+    wake: mpsc::Sender<()>,
+) -> Option<notify::RecommendedWatcher> {
     use notify::{RecursiveMode, Watcher};
-    let mut w = notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
-        let _ = wake.send(());
+    // Our own writes (state, status file) must not wake us: that would be a busy loop.
+    let own = std::fs::canonicalize(state_dir).unwrap_or_else(|_| state_dir.to_path_buf());
+    let mut w = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let ours = res.as_ref().is_ok_and(|e| {
+            !e.paths.is_empty()
+                && e.paths.iter().all(|p| {
+                    p.starts_with(&own) || p.components().any(|c| c.as_os_str() == ".llmlog")
+                })
+        });
+        if !ours {
+            let _ = wake.send(());
+        }
     })
     .ok()?;
     for d in dirs {

@@ -126,6 +126,32 @@ pub fn is_log_file(p: &Path) -> bool {
         .any(|ext| name.ends_with(ext))
 }
 
+/// `.llmlog/`, where watch keeps its state and status file (beside llmlog.toml, so often inside
+/// the logs folder itself): never read as logs.
+pub fn is_state_dir(p: &Path) -> bool {
+    p.file_name().is_some_and(|n| n == ".llmlog")
+}
+
+/// Inputs that are converted, not read as bytes (a SQLite logs.db, a `.json` document): they
+/// cannot be followed by byte offsets.
+pub fn is_converted(p: &Path) -> bool {
+    #[cfg(feature = "sqlite")]
+    if super::sqlite::is_sqlite(p) {
+        return true;
+    }
+    // A .json file is a document unless its first line is a whole JSON value (JSON lines).
+    if !p.extension().is_some_and(|e| e == "json") {
+        return false;
+    }
+    use std::io::Read;
+    let mut head = vec![0u8; 64 << 10];
+    let n = std::fs::File::open(p)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let first = head[..n].split(|b| *b == b'\n').next().unwrap_or(&[]);
+    serde_json::from_slice::<serde::de::IgnoredAny>(first).is_err()
+}
+
 /// The file name without what rotation adds: `app.jsonl.2.gz` and `app.jsonl-20261101` → `app.jsonl`.
 /// Files of one family are copies and continuations of one log.
 pub fn family(p: &Path) -> String {
@@ -216,7 +242,9 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
             let p = e.path();
             let ft = e.file_type()?;
             if ft.is_dir() {
-                stack.push(p);
+                if !is_state_dir(&p) {
+                    stack.push(p);
+                }
             } else if is_log_file(&p) {
                 files.push(p);
             }

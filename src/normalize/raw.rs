@@ -231,7 +231,7 @@ use FieldId as F;
 
 /// A key's meaning: the first shape adapter that names it wins. Metadata fields rank below
 /// top-level ones (+20) so an explicit top-level field wins.
-fn classify(ctx: Ctx, key: &str) -> Target {
+fn resolve(ctx: Ctx, key: &str) -> Target {
     match crate::normalize::shapes::alias(ctx, key) {
         Some(Target::Field(id, rank, name)) if ctx == Ctx::Metadata => {
             Target::Field(id, rank + 20, name)
@@ -239,6 +239,40 @@ fn classify(ctx: Ctx, key: &str) -> Target {
         Some(t) => t,
         None => Target::Ignore,
     }
+}
+
+/// Contexts there are (`Ctx` as an index); a context added after the last one listed here is
+/// simply not memoized.
+const CTXS: usize = Ctx::RateLimitSecondary as usize + 1;
+/// Distinct keys remembered per thread: logs repeat a few dozen; a hostile one cannot grow it.
+const KEY_MEMO: usize = 4096;
+
+type KeyMemo = [std::collections::HashMap<Box<str>, Target, foldhash::fast::FixedState>; CTXS];
+
+thread_local! {
+    /// (context, key) → meaning, so a line's keys cost a hash lookup, not a walk through every
+    /// shape's alias table.
+    static MEMO: std::cell::RefCell<KeyMemo> =
+        std::cell::RefCell::new(std::array::from_fn(|_| Default::default()));
+}
+
+fn classify(ctx: Ctx, key: &str) -> Target {
+    let i = ctx as usize;
+    if i >= CTXS {
+        return resolve(ctx, key);
+    }
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        let map = &mut m[i];
+        if let Some(t) = map.get(key) {
+            return *t;
+        }
+        let t = resolve(ctx, key);
+        if map.len() < KEY_MEMO {
+            map.insert(key.into(), t);
+        }
+        t
+    })
 }
 
 fn store<'a>(slot: &mut Option<Slot<'a>>, rank: u8, field: &'static str, value: Scalar<'a>) {

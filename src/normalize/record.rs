@@ -269,7 +269,8 @@ impl Normalizer {
         };
         let (ok, error_kind) = status(&raw);
         let content_hash = content_hash(
-            (shape.content() == Content::Full).then_some(ts_ms),
+            // A time taken from the file (batch results) is not the call's: copies match.
+            (shape.content() == Content::Full && !timed_by_file).then_some(ts_ms),
             shape.content() == Content::IdOnly,
             model.as_deref(),
             [input_total, output, cached, cache_write, reasoning],

@@ -2,7 +2,7 @@
 //! its first line, never its name; only whole lines are consumed; rotation, truncation and
 //! replacement are noticed on every rescan.
 
-use crate::ingest::sources::is_log_file;
+use crate::ingest::sources::{is_converted, is_log_file, is_state_dir};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -48,7 +48,7 @@ impl FileMark {
             ino: m.ino(),
             head: head_of(&mut f)?,
             offset,
-            done: gz,
+            done: gz || is_converted(path),
             line,
         })
     }
@@ -205,6 +205,9 @@ impl Tailer {
                 None => {
                     let gz = path.extension().is_some_and(|e| e == "gz");
                     let offset = if first_scan && !gz { meta.len() } else { 0 };
+                    // A logs.db or a .json document has no byte offsets to follow: new ones are
+                    // read by the next start's scan.
+                    let converted = is_converted(&path);
                     self.tracked.push(Tracked {
                         mark: FileMark {
                             path,
@@ -212,7 +215,7 @@ impl Tailer {
                             ino,
                             head: 0,
                             offset,
-                            done: false,
+                            done: converted,
                             line: 0,
                         },
                         file: None,
@@ -250,6 +253,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in entries.flatten() {
         let p = e.path();
         match e.file_type() {
+            Ok(ft) if ft.is_dir() && is_state_dir(&p) => {}
             Ok(ft) if ft.is_dir() => walk(&p, out),
             Ok(_) if is_log_file(&p) => out.push(p),
             _ => {}
@@ -278,6 +282,9 @@ fn read_new(t: &mut Tracked, on_lines: &mut dyn FnMut(Lines<'_>)) -> std::io::Re
     if t.mark.path.extension().is_some_and(|e| e == "gz") {
         // Compressed files are finished files: read once, streamed in blocks.
         file.seek(SeekFrom::Start(0))?;
+        // Whatever happens, a compressed file is read once: a corrupt one is reported once,
+        // never re-counted on every poll.
+        t.mark.done = true;
         let mut gz = flate2::read::MultiGzDecoder::new(&mut *file);
         let mut carry: Vec<u8> = Vec::new();
         let mut line = 1u64;
