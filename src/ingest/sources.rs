@@ -140,7 +140,7 @@ pub fn is_converted(p: &Path) -> bool {
         return true;
     }
     // A .json file is a document unless its first line is a whole JSON value (JSON lines).
-    if !p.extension().is_some_and(|e| e == "json") {
+    if p.extension().is_none_or(|e| e != "json") {
         return false;
     }
     use std::io::Read;
