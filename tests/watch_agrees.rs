@@ -255,3 +255,66 @@ fn the_state_folder_beside_the_config_is_never_read_as_logs() {
     let r = analyze_json(&[logs.to_str().unwrap(), "--tz", "UTC"]);
     assert_eq!(r["meta"]["files"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn lines_appended_to_an_agent_session_read_like_the_rest_of_it() {
+    // A Codex rollout: the model and session come from its first lines. Lines appended while
+    // watch runs must still know them — watch's totals then equal analyze's of the whole file.
+    use std::io::{BufRead, BufReader, Write};
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("sessions/2026/11/20");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("rollout-2026-11-20T10-00-00-abc.jsonl");
+    let head = concat!(
+        r#"{"timestamp":"2026-11-20T10:00:00.100Z","type":"session_meta","payload":{"id":"s1","cwd":"/home/dev/repo"}}"#,
+        "\n",
+        r#"{"timestamp":"2026-11-20T10:00:03.200Z","type":"turn_context","payload":{"cwd":"/home/dev/repo","model":"gpt-5.1-codex"}}"#,
+        "\n",
+        r#"{"timestamp":"2026-11-20T10:00:19.978Z","type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":10000,"cached_input_tokens":0,"output_tokens":100,"reasoning_output_tokens":0}}}}"#,
+        "\n",
+    );
+    std::fs::write(&f, head).unwrap();
+    let cfg = t.path().join("llmlog.toml");
+    std::fs::write(&cfg, "timezone = \"UTC\"\n").unwrap();
+    let mut child = llmlog()
+        .args([
+            "watch",
+            t.path().join("sessions").to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+            "--state",
+            t.path().join("state").to_str().unwrap(),
+            "--format",
+            "json",
+            "--interval",
+            "0.2",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next_ingest = || -> Value {
+        loop {
+            let l = lines.next().unwrap().unwrap();
+            let v: Value = serde_json::from_str(&l).unwrap();
+            if v["event"] == "ingest" {
+                return v;
+            }
+        }
+    };
+    assert_eq!(next_ingest()["calls"], 1);
+    // The running total grows by 5000 in and 50 out: a call of that size, still gpt-5.1-codex.
+    let mut h = std::fs::OpenOptions::new().append(true).open(&f).unwrap();
+    h.write_all(concat!(
+        r#"{"timestamp":"2026-11-20T10:01:02.400Z","type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":15000,"cached_input_tokens":0,"output_tokens":150,"reasoning_output_tokens":0}}}}"#, "\n"
+    ).as_bytes()).unwrap();
+    let v = next_ingest();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(v["calls"], 2);
+    // gpt-5.1 at $1.25 in / $10 out per 1M: 15000×1.25 + 150×10 = 18,750 + 1,500 = 20,250 per 1M.
+    approx(&v["cost_usd"], 0.02025);
+    let r = analyze_json(&[t.path().join("sessions").to_str().unwrap(), "--tz", "UTC"]);
+    approx(&r["summary"]["cost_usd"], 0.02025);
+}

@@ -27,7 +27,14 @@ pub struct LiveStatus {
     /// When this status was computed (RFC 3339) and as epoch ms.
     pub generated_at: String,
     pub generated_ms: i64,
+    /// How often watch rewrites it (`--interval`): older than about twice this, watch is gone.
+    #[serde(default = "default_interval")]
+    pub interval_ms: u64,
     pub budgets: Vec<LiveBudget>,
+}
+
+fn default_interval() -> u64 {
+    1000
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,6 +150,7 @@ pub fn live(
     LiveStatus {
         generated_at,
         generated_ms: now_ms,
+        interval_ms: default_interval(),
         budgets,
     }
 }
@@ -278,6 +286,7 @@ mod tests {
         LiveStatus {
             generated_at: "x".into(),
             generated_ms: 0,
+            interval_ms: 1000,
             budgets: vec![b],
         }
     }

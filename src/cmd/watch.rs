@@ -283,7 +283,9 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
         let reports = budget_reports(&totals, &core, &settings, now_ms)?;
         if !settings.budgets.is_empty() {
             // Every pass, so its age says watch is alive; a reader never sees half of it.
-            let live = crate::budget::status::live(&settings.budgets, &reports, at.clone(), now_ms);
+            let mut live =
+                crate::budget::status::live(&settings.budgets, &reports, at.clone(), now_ms);
+            live.interval_ms = (a.interval * 1000.0) as u64;
             if let Err(e) = status_file::write(&status_path, &live) {
                 eprintln!("llmlog: warning: status file: {e:#}");
             }

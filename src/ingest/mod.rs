@@ -79,9 +79,14 @@ pub fn read_blocks(
     let mut skipping: Option<u64> = None;
     let mut long_lines = Vec::new();
     loop {
-        let mut buf = Vec::with_capacity(block_bytes.min(BLOCK_BYTES) + carry.len());
-        buf.append(&mut carry);
-        let want = block_bytes.saturating_sub(buf.len()).max(1 << 16);
+        // The carry (a line still being read) is extended in place, in steps that grow with it:
+        // a 60 MB line costs reads, not quadratic copies.
+        let mut buf = std::mem::take(&mut carry);
+        buf.reserve(block_bytes.min(BLOCK_BYTES));
+        let want = block_bytes
+            .saturating_sub(buf.len())
+            .max(1 << 16)
+            .max(buf.len());
         let n = (&mut reader).take(want as u64).read_to_end(&mut buf)?;
         if end.bytes == 0 && n > 0 {
             check_encoding(src, &buf)?;

@@ -15,6 +15,7 @@ use crate::normalize::raw::parse_line;
 use crate::normalize::record::{
     stable_hasher, LineContext, Normalizer, Outcome, RateLimit, SkipReason,
 };
+use crate::normalize::shapes::FileState;
 use crate::normalize::timestamp::Zone;
 pub use crate::normalize::Problem;
 use crate::pricing::{PriceStep, Pricer};
@@ -100,6 +101,9 @@ pub struct Core<'p> {
     families: Vec<u64>,
     /// Per input: its modification time, for batch results without times.
     file_times: Vec<Option<i64>>,
+    /// Per input: what its lines have said so far (Codex's model, Gemini's session), so lines
+    /// appended after the scan read like the rest of the file.
+    file_states: Vec<FileState>,
     pub batch_time_ms: Option<i64>,
     dedupe: Deduper,
     pub counts: Counts,
@@ -126,6 +130,8 @@ struct Parsed {
     replaced: Vec<(u32, u64, u64)>,
     /// (time, source, reading) of every rate-limit reading.
     rate_limits: Vec<(i64, &'static str, RateLimit)>,
+    /// What the file's lines had said by the block's end (for lines appended later: watch).
+    state: FileState,
 }
 
 impl<'p> Core<'p> {
@@ -136,6 +142,7 @@ impl<'p> Core<'p> {
             project_dirs: Vec::new(),
             families: Vec::new(),
             file_times: Vec::new(),
+            file_states: Vec::new(),
             batch_time_ms: None,
             dedupe: Deduper::default(),
             counts: Counts::default(),
@@ -157,6 +164,7 @@ impl<'p> Core<'p> {
         self.project_dirs.push(src.parent_name());
         self.families
             .push(stable_hasher().hash_one(src.family().as_bytes()));
+        self.file_states.push(FileState::default());
         self.file_times.push(match src {
             Source::File(p) => std::fs::metadata(p)
                 .and_then(|m| m.modified())
@@ -208,6 +216,7 @@ impl<'p> Core<'p> {
             project_dirs,
             families,
             file_times,
+            file_states,
             dedupe,
             counts,
             ..
@@ -237,6 +246,7 @@ impl<'p> Core<'p> {
                         file: times.get(i).copied().flatten(),
                         batch: batch_time,
                     };
+                    norm.state = FileState::default();
                     let r = parse_block(&block, &mut norm, dict, step, dir, family, when);
                     if tx.send(r).is_err() {
                         return;
@@ -279,6 +289,9 @@ impl<'p> Core<'p> {
                 while let Some(p) = pending.remove(&next) {
                     next += 1;
                     if first_error.is_none() {
+                        if let Some(s) = file_states.get_mut(p.source as usize) {
+                            *s = p.state.clone();
+                        }
                         if let Err(e) = count(counts, dedupe, files, dict, p, sink) {
                             first_error = Some(e);
                         }
@@ -325,6 +338,7 @@ impl<'p> Core<'p> {
             file: self.file_times[code as usize],
             batch: self.batch_time_ms,
         };
+        norm.state = self.file_states[code as usize].clone();
         let p = parse_block(
             &block,
             &mut norm,
@@ -334,6 +348,7 @@ impl<'p> Core<'p> {
             family,
             when,
         )?;
+        self.file_states[code as usize] = p.state.clone();
         count(
             &mut self.counts,
             &mut self.dedupe,
@@ -500,8 +515,8 @@ fn parse_block<'d>(
         file_time_ms: when.file,
         batch_time_ms: when.batch,
     };
-    // State never crosses blocks: files of stateful shapes are read in one block.
-    norm.state = Default::default();
+    // The caller sets `norm.state`: empty for a scan's block (stateful files are read in one
+    // block), the file's state so far for lines appended later.
     let mut cols = Columns::new(dict, block.bytes.len() / 200, Some(pricing));
     let mut keys = Vec::new();
     let mut problems = Vec::new();
@@ -590,5 +605,6 @@ fn parse_block<'d>(
         file_timed,
         replaced,
         rate_limits,
+        state: std::mem::take(&mut norm.state),
     })
 }

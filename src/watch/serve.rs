@@ -5,12 +5,16 @@
 use crate::budget::status::{decide, LiveStatus, Question};
 use crate::normalize::dimension::Dimension;
 use anyhow::{Context, Result};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub type Shared = Arc<Mutex<Option<LiveStatus>>>;
+
+const MAX_CONNECTIONS: usize = 16;
+/// The whole request line must arrive within this.
+const DEADLINE: Duration = Duration::from_secs(2);
 
 /// Binds now (so a bad address is an error at start) and serves on a thread.
 pub fn start(addr: &str, status: Shared, clock: fn() -> i64) -> Result<std::net::SocketAddr> {
@@ -21,19 +25,29 @@ pub fn start(addr: &str, status: Shared, clock: fn() -> i64) -> Result<std::net:
     if !local.ip().is_loopback() {
         eprintln!("llmlog: note: --serve {local} answers beyond this machine");
     }
+    // A thread per connection, at most MAX_CONNECTIONS at once, each done within DEADLINE: a
+    // slow client cannot hold the endpoint.
+    let active = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     std::thread::spawn(move || {
+        use std::sync::atomic::Ordering;
         for conn in listener.incoming().flatten() {
-            let _ = handle(conn, &status, clock);
+            if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+                continue; // dropped: the client retries
+            }
+            active.fetch_add(1, Ordering::SeqCst);
+            let (status, active) = (status.clone(), active.clone());
+            std::thread::spawn(move || {
+                let _ = handle(conn, &status, clock);
+                active.fetch_sub(1, Ordering::SeqCst);
+            });
         }
     });
     Ok(local)
 }
 
 fn handle(mut conn: TcpStream, status: &Shared, clock: fn() -> i64) -> Result<()> {
-    conn.set_read_timeout(Some(Duration::from_secs(2)))?;
-    conn.set_write_timeout(Some(Duration::from_secs(2)))?;
-    let mut line = String::new();
-    BufReader::new(&conn).take_line(&mut line)?;
+    conn.set_write_timeout(Some(DEADLINE))?;
+    let line = request_line(&mut conn)?;
     let mut parts = line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -80,19 +94,26 @@ fn handle(mut conn: TcpStream, status: &Shared, clock: fn() -> i64) -> Result<()
     Ok(())
 }
 
-trait TakeLine {
-    fn take_line(self, out: &mut String) -> std::io::Result<()>;
-}
-
-impl<R: BufRead> TakeLine for R {
-    /// The request line only, at most 8 KB.
-    fn take_line(self, out: &mut String) -> std::io::Result<()> {
-        let mut limited = self.take(8192);
-        let mut buf = Vec::new();
-        std::io::BufReader::new(&mut limited).read_until(b'\n', &mut buf)?;
-        *out = String::from_utf8_lossy(&buf).into_owned();
-        Ok(())
+/// The request line (at most 8 KB), read against one deadline for the whole line.
+fn request_line(conn: &mut TcpStream) -> std::io::Result<String> {
+    use std::io::Read;
+    let end = std::time::Instant::now() + DEADLINE;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !buf.contains(&b'\n') && buf.len() < 8192 {
+        let left = end.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        conn.set_read_timeout(Some(left))?;
+        let n = conn.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
     }
+    let line = buf.split(|b| *b == b'\n').next().unwrap_or(&[]);
+    Ok(String::from_utf8_lossy(line).into_owned())
 }
 
 /// `%xx` and `+` in a query value.

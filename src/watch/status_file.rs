@@ -50,15 +50,16 @@ pub fn read_fresh(path: &Path) -> Result<Option<LiveStatus>> {
         .ok()
         .and_then(|m| SystemTime::now().duration_since(m).ok())
         .unwrap_or(Duration::MAX);
-    if age > FRESH {
-        return Ok(None);
-    }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let s = serde_json::from_slice(&bytes).with_context(|| {
+    let s: LiveStatus = serde_json::from_slice(&bytes).with_context(|| {
         format!(
             "{} is not an llmlog status file (schemas/budget-live-status.schema.json)",
             path.display()
         )
     })?;
-    Ok(Some(s))
+    // Fresh within 5 s, or two passes of a slower `--interval`.
+    let fresh = FRESH.max(Duration::from_millis(
+        s.interval_ms.saturating_mul(2) + 1000,
+    ));
+    Ok((age <= fresh).then_some(s))
 }
