@@ -34,6 +34,8 @@ struct LineSet {
     recent: std::collections::HashSet<u64, foldhash::fast::FixedState>,
     /// The newest call in the file, so a file whose calls all left the windows can be forgotten.
     max_ts: i64,
+    /// Listed in `family_files`.
+    registered: bool,
 }
 
 impl LineSet {
@@ -91,6 +93,8 @@ pub struct Deduper {
     ids: HashMap<u64, IdUse>,
     /// By file code.
     lines: Vec<LineSet>,
+    /// Family → the files of it seen so far (only those are compared).
+    family_files: HashMap<u64, Vec<usize>>,
     pub duplicates: Duplicates,
     pub reused: ReusedIds,
 }
@@ -159,12 +163,16 @@ impl Deduper {
                     self.lines.resize_with(f + 1, LineSet::default);
                 }
                 self.lines[f].family = family;
-                let copy_of = self
-                    .lines
+                let members = self.family_files.entry(family).or_default();
+                if !self.lines[f].registered {
+                    self.lines[f].registered = true;
+                    members.push(f);
+                }
+                let lines = &self.lines;
+                let copy_of = members
                     .iter()
-                    .enumerate()
-                    .find(|(g, set)| *g != f && set.family == family && set.contains(hash))
-                    .map(|(g, _)| g as u32);
+                    .find(|&&g| g != f && lines[g].contains(hash))
+                    .map(|&g| g as u32);
                 if let Some(g) = copy_of {
                     self.duplicates.count += 1;
                     if self.duplicates.examples.len() < EXAMPLES {
@@ -194,6 +202,7 @@ impl Deduper {
             if set.max_ts < ts_ms {
                 *set = LineSet {
                     family: set.family,
+                    registered: set.registered,
                     ..LineSet::default()
                 };
             }
