@@ -42,6 +42,219 @@ pub enum Command {
     /// May this call spend? Exit 0 yes, 1 when a hard-limit budget covering it is closed (the
     /// model to use — the fallback in force — on stdout), 2 on an error.
     Guard(GuardArgs),
+    /// Two periods (or two sets of logs) side by side: what changed, and whether it came from
+    /// more calls, pricier groups or each group's cost per call.
+    Compare(CompareArgs),
+    /// What the calls would have cost on another model, repriced from their own tokens.
+    Whatif(WhatifArgs),
+    /// Cheaper models your logs already show doing the same work as well, with the saving.
+    Optimize(OptimizeArgs),
+    /// What a prompt or a batch will cost before you run it, and whether it fits the budgets.
+    Estimate(EstimateArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog compare logs/ --periods 2026-10,2026-11\n  llmlog compare logs/ --a 2026-11-01..2026-11-15 --b 2026-11-16..2026-11-30 --by type\n  llmlog compare logs/ --last 7d --fail-above 20      # CI: fail when this week cost 20% more\n  llmlog compare before.jsonl --vs after.jsonl --change-cost 2000\n\nWithout --periods, --a/--b or --vs: the last 7 days against the 7 before. Periods are months (2026-11), days (2026-11-03), years or ranges A..B with both ends included, in --tz.\n\nThe change in cost is split into volume (more or fewer calls at A's mix and rates), mix (calls moving between the --by groups) and rate (each group's cost per call changing); the three add up to the change. The saving per call has a 95% percentile-bootstrap interval (--seed makes it reproducible)."
+)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The other set of logs: PATHS are A (before), these are B (after).
+    #[arg(long, value_name = "PATHS", num_args = 1..)]
+    pub vs: Vec<String>,
+
+    /// Two periods, A then B: --periods 2026-10,2026-11.
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub periods: Option<Vec<String>>,
+
+    /// Period A (the baseline), e.g. 2026-11-01..2026-11-15.
+    #[arg(long = "a", value_name = "PERIOD")]
+    pub a: Option<String>,
+
+    /// Period B (the current one).
+    #[arg(long = "b", value_name = "PERIOD")]
+    pub b: Option<String>,
+
+    /// The groups the change is broken down and attributed by (comma-separated fields).
+    #[arg(
+        long,
+        value_name = "FIELDS",
+        value_delimiter = ',',
+        default_value = "model"
+    )]
+    pub by: Vec<String>,
+
+    /// What the change cost (engineering time, a migration): the payback period at B's volume.
+    #[arg(long, value_name = "USD")]
+    pub change_cost: Option<f64>,
+
+    /// Exit 1 when cost grew by more than PCT percent from A to B.
+    #[arg(long, value_name = "PCT")]
+    pub fail_above: Option<f64>,
+
+    /// Seed of the bootstrap's resampling.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// Groups listed in the table and Markdown (JSON and CSV have them all).
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    pub top: u32,
+
+    /// Output format. Default: table on a terminal, json when piped.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// Colour: auto, always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog whatif logs/ --as 'gpt-4o*=gpt-4o-mini'\n  llmlog whatif logs/ --as gpt-4o=gpt-4o-mini --where type=faq --last 1m\n  llmlog whatif logs/ --as 'claude-opus-*=claude-sonnet-4-5' --by type --format json\n\nEach call whose model matches FROM (a glob; the first matching --as wins) is repriced from its own tokens at TO's list price at the call's time (standard tier). Calls that match no --as keep their cost. --where narrows the calls considered, as in analyze."
+)]
+pub struct WhatifArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// FROM=TO: price calls of FROM (glob) at TO's rates. Repeatable.
+    #[arg(long = "as", value_name = "FROM=TO", required = true)]
+    pub swaps: Vec<String>,
+
+    /// Break the saving down by these fields (comma-separated).
+    #[arg(
+        long,
+        value_name = "FIELDS",
+        value_delimiter = ',',
+        default_value = "model"
+    )]
+    pub by: Vec<String>,
+
+    /// Rows listed in the table and Markdown.
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    pub top: u32,
+
+    /// Output format. Default: table on a terminal, json when piped.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// Colour: auto, always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog optimize logs/\n  llmlog optimize logs/ --by project --min-calls 100 --min-saving 20\n\nFor each type (or --by group), a cheaper model is suggested only when the logs show it already doing that work: at least --min-calls calls, a success rate no lower, and — when quality is logged for the current model — an average quality no lower. The saving reprices the current model's calls from their own tokens at the cheaper model's list price, scaled to 30 days at the current volume. Candidates that fail a test are listed with the reason."
+)]
+pub struct OptimizeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Group the work by these fields (comma-separated).
+    #[arg(
+        long,
+        value_name = "FIELDS",
+        value_delimiter = ',',
+        default_value = "type"
+    )]
+    pub by: Vec<String>,
+
+    /// Calls the cheaper model must have in the group to count as evidence.
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub min_calls: u64,
+
+    /// Only suggest changes saving at least this much per 30 days.
+    #[arg(long, default_value_t = 1.0, value_name = "USD")]
+    pub min_saving: f64,
+
+    /// Output format. Default: table on a terminal, json when piped.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// Colour: auto, always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog estimate --model gpt-4o --prompt 'Summarize this ticket: …'\n  llmlog estimate --model gpt-4o-mini --batch prompts.jsonl --logs logs/ --type summarize\n  llmlog estimate --model claude-sonnet-4-5 --batch prompts.csv --max-output 800 --budget monthly=20 --fail-over-budget\n\nInput tokens: OpenAI models are counted with their own tokenizer (tiktoken: o200k_base for gpt-4o, gpt-4.1, o-series and gpt-5; cl100k_base for gpt-4 and gpt-3.5), chat messages with OpenAI's per-message overhead; other models at 4 characters per token, typically within ±25% for English prose. Output tokens: the median and 90th percentile of the logged calls of that model (and --type), else --max-output. A batch file holds one prompt per row: JSONL with prompt, input, text or messages (also inside an OpenAI batch `body`), or CSV with a `prompt` column."
+)]
+pub struct EstimateArgs {
+    /// The model the prompts will run on.
+    #[arg(long, value_name = "MODEL")]
+    pub model: String,
+
+    /// One prompt's text.
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["file", "batch"])]
+    pub prompt: Option<String>,
+
+    /// One prompt from a file (- for standard input).
+    #[arg(long, value_name = "FILE", conflicts_with = "batch")]
+    pub file: Option<String>,
+
+    /// Many prompts: JSONL or CSV, one per row.
+    #[arg(long, value_name = "FILE")]
+    pub batch: Option<String>,
+
+    /// Logs whose past calls tell the output length and the budgets' spend so far.
+    #[arg(long, value_name = "PATHS", num_args = 1..)]
+    pub logs: Vec<String>,
+
+    /// Only past calls of this type tell the output length.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub call_type: Option<String>,
+
+    /// Output tokens per prompt when the logs cannot tell (an upper bound).
+    #[arg(long, value_name = "TOKENS")]
+    pub max_output: Option<u64>,
+
+    /// Price at the provider's batch-API rate (about half).
+    #[arg(long)]
+    pub batch_api: bool,
+
+    /// Where the calls will be logged, for budgets scoped by a field: FIELD=VALUE, repeatable.
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    pub wheres: Vec<String>,
+
+    /// Exit 1 when the high estimate would put a budget over its limit.
+    #[arg(long)]
+    pub fail_over_budget: bool,
+
+    /// A budget to check against, as for analyze (PERIOD=USD[,FIELD=VALUE…]). Repeatable.
+    #[arg(long = "budget", value_name = "RULE")]
+    pub budgets: Vec<String>,
+
+    /// Config file (prices, budgets). Default: $LLMLOG_CONFIG, else ./llmlog.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<String>,
+
+    /// Your own prices (as for analyze).
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<String>,
+
+    /// A newer genai-prices database than the bundled one.
+    #[arg(long, value_name = "FILE")]
+    pub pricing_data: Option<String>,
+
+    /// Time zone for budget windows.
+    #[arg(long, env = "LLMLOG_TZ", value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Take this instant as now (prices and budget windows).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+
+    /// Output format: table, json or markdown.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// Colour: auto, always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Args, Debug)]

@@ -9,6 +9,7 @@ pub mod budget;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod decide;
 pub mod engine;
 pub mod fmt;
 pub mod ingest;

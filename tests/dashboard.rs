@@ -221,3 +221,21 @@ fn svg_is_xml_with_the_panel_titles() {
         assert!(text.contains(title), "missing panel title {title}");
     }
 }
+
+#[test]
+fn quality_panel_when_calls_log_quality() {
+    let dir = tempfile::tempdir().unwrap();
+    // m1: 0.8 and 0.6 (mean 0.70) at $0.01 each: $0.02 over 1.4 points = $0.0143 a point (4 decimals above a cent).
+    let log = dir.path().join("q.jsonl");
+    std::fs::write(
+        &log,
+        "{\"timestamp\":\"2026-11-01T10:00:00Z\",\"model\":\"m1\",\"cost_usd\":0.01,\"quality_score\":0.8}\n\
+         {\"timestamp\":\"2026-11-01T11:00:00Z\",\"model\":\"m1\",\"cost_usd\":0.01,\"quality_score\":60}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("q.svg");
+    dashboard(&[log.to_str().unwrap()], &out);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("Quality by model"), "no quality panel");
+    assert!(text.contains("0.70 · $0.0143/pt"), "no figures in {text}");
+}

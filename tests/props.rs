@@ -110,6 +110,12 @@ const KEYS: &[&str] = &[
     "latency_ms",
     "cached",
     "prompt_length",
+    "quality_score",
+    "quality",
+    "user_rating",
+    "rating",
+    "correct",
+    "qualityScore",
     "level",
     "message",
     "msg",
@@ -210,6 +216,24 @@ proptest! {
         let _ = llmlog::config::since_for_last(&s, 1_795_168_801_000, tz);
         let _ = llmlog::config::since_for_last(&format!("{n}{unit}"), 1_795_168_801_000, tz);
         let _ = llmlog::config::since_for_last(&format!("{n}{unit}"), MAX_MS, tz);
+    }
+
+    #[test]
+    fn batch_prompt_files_never_panic(l in line(), bytes in prop::collection::vec(any::<u8>(), 0..120), csv in any::<bool>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(if csv { "b.csv" } else { "b.jsonl" });
+        let mut text = l.into_bytes();
+        text.push(b'\n');
+        text.extend_from_slice(&bytes);
+        std::fs::write(&p, &text).unwrap();
+        if let Ok(prompts) = llmlog::decide::prompts::read_batch(&p) {
+            prop_assert!(!prompts.is_empty());
+        }
+    }
+
+    #[test]
+    fn period_flags_never_panic(s in "[0-9.-]{0,24}") {
+        let _ = llmlog::decide::window::parse("--a", &s, chrono_tz::Pacific::Kiritimati);
     }
 
     #[test]

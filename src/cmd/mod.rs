@@ -3,11 +3,15 @@
 pub mod analyze;
 pub mod budget;
 pub mod check;
+pub mod compare;
 pub mod dashboard;
+pub mod estimate;
 pub mod guard;
+pub mod optimize;
 pub mod pricing;
 pub mod progress;
 pub mod watch;
+pub mod whatif;
 
 use crate::cli::{Cli, Command};
 use anyhow::Result;
@@ -27,6 +31,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Dashboard(d) => dashboard::run(d),
         Command::Watch(w) => watch::run(w),
         Command::Guard(g) => guard::run(g),
+        Command::Compare(c) => compare::run(c),
+        Command::Whatif(w) => whatif::run(w),
+        Command::Optimize(o) => optimize::run(o),
+        Command::Estimate(e) => estimate::run(e),
     }
 }
 

@@ -36,6 +36,9 @@ pub mod col_names {
     pub const TTFT: &str = "ttft_s";
     pub const CACHE_HIT: &str = "cache_hit";
     pub const PROMPT_LENGTH: &str = "prompt_length";
+    /// Quality on 0–1 (score or rating), and whether the answer was correct, where logged.
+    pub const QUALITY: &str = "quality";
+    pub const CORRECT: &str = "correct";
     pub const FILE: &str = "file";
     pub const LINE: &str = "line";
 }
@@ -106,6 +109,8 @@ pub struct Columns<'d> {
     ttft: Vec<Option<f64>>,
     cache_hit: Vec<Option<bool>>,
     prompt_length: Vec<Option<u32>>,
+    quality: Vec<Option<f64>>,
+    correct: Vec<Option<bool>>,
     file: Vec<u32>,
     line: Vec<u32>,
 }
@@ -132,6 +137,8 @@ impl<'d> Columns<'d> {
             ttft: Vec::with_capacity(capacity),
             cache_hit: Vec::with_capacity(capacity),
             prompt_length: Vec::with_capacity(capacity),
+            quality: Vec::with_capacity(capacity),
+            correct: Vec::with_capacity(capacity),
             file: Vec::with_capacity(capacity),
             line: Vec::with_capacity(capacity),
         }
@@ -207,6 +214,8 @@ impl<'d> Columns<'d> {
         self.ttft.push(r.ttft_s);
         self.cache_hit.push(r.cache_hit);
         self.prompt_length.push(r.prompt_length.map(sat));
+        self.quality.push(r.quality);
+        self.correct.push(r.correct);
         self.file.push(file);
         self.line.push(line);
     }
@@ -256,6 +265,14 @@ impl<'d> Columns<'d> {
                 self.prompt_length.into_iter(),
             )
             .into_column(),
+        );
+        cols.push(
+            Float64Chunked::from_iter_options(c::QUALITY.into(), self.quality.into_iter())
+                .into_column(),
+        );
+        cols.push(
+            BooleanChunked::from_iter_options(c::CORRECT.into(), self.correct.into_iter())
+                .into_column(),
         );
         cols.push(UInt32Chunked::from_vec(c::FILE.into(), self.file).into_column());
         cols.push(UInt32Chunked::from_vec(c::LINE.into(), self.line).into_column());

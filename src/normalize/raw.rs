@@ -84,6 +84,10 @@ pub struct RawCall<'a> {
     pub latency_ms: Option<Slot<'a>>,
     pub cache_hit: Option<Slot<'a>>,
     pub prompt_length: Option<Slot<'a>>,
+    /// An evaluation's score (0–1 or 0–100), a person's rating (1–5 stars, thumbs), correctness.
+    pub quality_score: Option<Slot<'a>>,
+    pub user_rating: Option<Slot<'a>>,
+    pub correct: Option<Slot<'a>>,
     /// The top-level `type`, kept apart: in Claude Code logs it is the line's role, not a purpose.
     pub line_type: Option<Cow<'a, str>>,
     /// Claude Code markers: `message.role`, whether `message` carried `usage`, thread keys.
@@ -225,6 +229,9 @@ pub enum FieldId {
     LatencyMs,
     CacheHit,
     PromptLength,
+    QualityScore,
+    UserRating,
+    Correct,
 }
 
 use FieldId as F;
@@ -350,6 +357,9 @@ impl<'a> RawCall<'a> {
             F::LatencyMs => &mut self.latency_ms,
             F::CacheHit => &mut self.cache_hit,
             F::PromptLength => &mut self.prompt_length,
+            F::QualityScore => &mut self.quality_score,
+            F::UserRating => &mut self.user_rating,
+            F::Correct => &mut self.correct,
         };
         store(slot, rank, field, v);
     }

@@ -54,6 +54,11 @@ pub struct CallRecord<'a> {
     pub latency_s: Option<f64>,
     pub cache_hit: Option<bool>,
     pub prompt_length: Option<u64>,
+    /// Quality on 0–1: a logged score (0–1, or 0–100 scaled down), else a person's rating
+    /// (1–5 stars → 0, .25 … 1; thumbs up/down → 1/0). Values on neither scale are not used.
+    pub quality: Option<f64>,
+    /// Whether the answer was judged correct.
+    pub correct: Option<bool>,
 }
 
 /// One rate-limit window as a source reported it.
@@ -362,6 +367,8 @@ impl Normalizer {
             prompt_length: count(&raw.prompt_length)
                 .ok()
                 .filter(|_| raw.prompt_length.is_some()),
+            quality: score(&raw.quality_score).or_else(|| rating(&raw.user_rating)),
+            correct: flag(&raw.correct),
         }))
     }
 
@@ -523,6 +530,36 @@ fn flag(slot: &Option<Slot<'_>>) -> Option<bool> {
             "false" | "no" | "0" | "miss" => Some(false),
             _ => None,
         },
+        _ => None,
+    }
+}
+
+/// An evaluation score: 0–1 as is, above 1 and up to 100 as a percentage.
+fn score(slot: &Option<Slot<'_>>) -> Option<f64> {
+    match number(slot).ok()?? {
+        v if (0.0..=1.0).contains(&v) => Some(v),
+        v if v > 1.0 && v <= 100.0 => Some(v / 100.0),
+        _ => None,
+    }
+}
+
+/// A person's rating: 1–5 stars, or thumbs (a bool, up/down, 👍/👎, positive/negative).
+fn rating(slot: &Option<Slot<'_>>) -> Option<f64> {
+    let s = slot.as_ref()?;
+    match &s.value {
+        Scalar::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        Scalar::Str(t) => match t.trim().to_ascii_lowercase().as_str() {
+            "up" | "thumbs_up" | "thumbsup" | "👍" | "positive" | "good" | "like" => Some(1.0),
+            "down" | "thumbs_down" | "thumbsdown" | "👎" | "negative" | "bad" | "dislike" => {
+                Some(0.0)
+            }
+            other => other
+                .parse::<f64>()
+                .ok()
+                .filter(|v| (1.0..=5.0).contains(v))
+                .map(|v| (v - 1.0) / 4.0),
+        },
+        Scalar::Num(v) if (1.0..=5.0).contains(v) => Some((v - 1.0) / 4.0),
         _ => None,
     }
 }

@@ -178,6 +178,25 @@ fn draw<DB: DrawingBackend>(
     hbars(&inner(&low[1]), &user_title, &users, &|_| PALETTE[0], scale)?;
     if !r.budgets.is_empty() {
         budgets(&inner(&low[2]), r, scale)?;
+    } else if !r.quality.is_empty() {
+        let bars = quality_bars(r);
+        let colors: Vec<RGBColor> = bars
+            .iter()
+            .map(|(m, _, _)| {
+                r.by_model
+                    .iter()
+                    .position(|x| x.key == *m)
+                    .and_then(|k| model_colors.get(k).copied())
+                    .unwrap_or(OTHER)
+            })
+            .collect();
+        hbars(
+            &inner(&low[2]),
+            "Quality by model (mean 0–1 · $ per quality point)",
+            &bars,
+            &|i| colors.get(i).copied().unwrap_or(OTHER),
+            scale,
+        )?;
     } else if r.by_project.len() > 1 || r.by_project.first().is_some_and(|p| p.key != "(none)") {
         hbars(
             &inner(&low[2]),
@@ -633,6 +652,46 @@ fn position_in_bins(v: f64, bins: &[(f64, u64)]) -> Option<f64> {
         }
     }
     None
+}
+
+/// Mean quality per model over its rated calls (all types), with what a quality point costs.
+fn quality_bars(r: &Report) -> Vec<(String, f64, String)> {
+    let mut per: Vec<(String, u64, f64, f64)> = Vec::new(); // model, rated, points, rated cost
+    for q in &r.quality {
+        let (Some(avg), n) = (q.avg_quality, q.rated_calls) else {
+            continue;
+        };
+        let points = avg * n as f64;
+        let cost = q.cost_per_quality_point_usd.map_or(0.0, |c| c * points);
+        match per.iter_mut().find(|p| p.0 == q.model) {
+            Some(p) => {
+                p.1 += n;
+                p.2 += points;
+                p.3 += cost;
+            }
+            None => per.push((q.model.clone(), n, points, cost)),
+        }
+    }
+    // In the order of the cost-by-model panel, so colours match.
+    per.sort_by_key(|p| {
+        r.by_model
+            .iter()
+            .position(|m| m.key == p.0)
+            .unwrap_or(usize::MAX)
+    });
+    per.into_iter()
+        .filter(|p| p.1 > 0)
+        .take(8)
+        .map(|(m, n, pts, cost)| {
+            let mean = pts / n as f64;
+            let per_pt = if pts > 0.0 {
+                format!("{}/pt", money(cost / pts))
+            } else {
+                "–".into()
+            };
+            (m, mean, format!("{mean:.2} · {per_pt}"))
+        })
+        .collect()
 }
 
 fn errors<DB: DrawingBackend>(a: &DrawingArea<DB, Shift>, r: &Report, k: f64) -> R<DB> {

@@ -2,6 +2,7 @@
 
 pub mod csv;
 pub mod dashboard;
+pub mod doc;
 pub mod format;
 pub mod json;
 pub mod markdown;

@@ -110,6 +110,44 @@ fn calls(title: &str, calls: &[CallRow], with_ratio: bool, note: Option<String>)
     }
 }
 
+fn quality(rows: &[crate::report::QualityRow]) -> Section {
+    Section {
+        title: "Cost against quality".into(),
+        headers: [
+            "Model",
+            "Type",
+            "Calls",
+            "Quality",
+            "Correct",
+            "$/correct",
+            "$/quality pt",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect(),
+        rows: rows
+            .iter()
+            .map(|q| {
+                vec![
+                    ellipsize(&q.model, 18),
+                    ellipsize(&q.call_type, 14),
+                    count(q.calls),
+                    q.avg_quality
+                        .map(|v| format!("{v:.2}"))
+                        .unwrap_or_else(|| "–".into()),
+                    pct(q.share_correct),
+                    opt_money(q.cost_per_correct_usd),
+                    opt_money(q.cost_per_quality_point_usd),
+                ]
+            })
+            .collect(),
+        numeric: vec![false, false, true, true, true, true, true],
+        note: Some(
+            "Quality on 0–1 (scores, 0–100 scaled; ratings 1–5 → 0–1; thumbs → 1/0), over the calls that logged one.".into(),
+        ),
+    }
+}
+
 fn base_name(p: &str) -> &str {
     p.rsplit('/').next().unwrap_or(p)
 }
@@ -249,6 +287,9 @@ pub fn build(r: &Report) -> Vec<Section> {
     out.push(breakdown("Cost by model", "Model", &r.by_model, None));
     if informative(&r.by_type) {
         out.push(breakdown("Cost by type", "Type", &r.by_type, None));
+    }
+    if !r.quality.is_empty() {
+        out.push(quality(&r.quality));
     }
     if !r.rate_limits.is_empty() {
         out.push(Section {

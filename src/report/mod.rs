@@ -37,6 +37,10 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<Grouping>,
     pub top_calls: Vec<CallRow>,
+    /// Cost against quality per model and type, where calls log a quality score, a rating or
+    /// correctness (`quality_score`, `user_rating`, `correct` and their aliases).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quality: Vec<QualityRow>,
     pub outliers: Outliers,
     pub slow_calls: SlowCalls,
     pub skipped: SkippedReport,
@@ -191,6 +195,27 @@ pub struct CallRow {
     pub model_median_usd: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ratio: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QualityRow {
+    pub model: String,
+    #[serde(rename = "type")]
+    pub call_type: String,
+    /// Calls that logged a quality or correctness.
+    pub calls: u64,
+    pub cost_usd: f64,
+    /// Calls with a quality (0–1), and their mean.
+    pub rated_calls: u64,
+    pub avg_quality: Option<f64>,
+    /// Calls that logged correctness, and the share correct.
+    pub judged_calls: u64,
+    pub correct_calls: u64,
+    pub share_correct: Option<f64>,
+    /// Cost of the judged calls over the correct ones.
+    pub cost_per_correct_usd: Option<f64>,
+    /// Cost of the rated calls over the sum of their quality.
+    pub cost_per_quality_point_usd: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -428,6 +453,7 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
         }
     };
 
+    let quality = quality_rows(lf.clone(), &names)?;
     let top = outliers::top_calls(lf.clone(), opts.top_n).collect()?;
     let top_calls = call_rows(&top, scan, &names, opts.tz)?;
     let medians = outliers::model_medians(lf.clone(), opts.outlier_min_calls).collect()?;
@@ -527,6 +553,7 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
         by_hour,
         by,
         top_calls,
+        quality,
         outliers: Outliers {
             rule: format!(
                 "cost > {}x the median cost of the same model (models with at least {} priced calls)",
@@ -628,6 +655,11 @@ pub fn evaluate_budgets(
     Ok((out, budget::evaluate::trend(&day_costs, now_day)))
 }
 
+/// The display name of a code in `column` (dimension, day, hour or file).
+pub fn key_name(scan: &Scan, column: &str, v: Option<i64>) -> String {
+    Names(&scan.names, &scan.files).of(column, v)
+}
+
 fn names_of(names: &[String], column: &str, v: Option<i64>) -> String {
     Names(names, &[]).of(column, v)
 }
@@ -681,6 +713,49 @@ fn all_hours(rows: Vec<Row>) -> Vec<Row> {
             })
         })
         .collect()
+}
+
+fn quality_rows(lf: LazyFrame, names: &Names<'_>) -> Result<Vec<QualityRow>> {
+    let df = crate::engine::quality::by_model_type(lf).collect()?;
+    let model = i64_col(&df, c::MODEL)?;
+    let ty = i64_col(&df, c::TYPE)?;
+    let calls = u64_col(&df, "calls")?;
+    let cost = f64_col(&df, "cost_usd")?;
+    let rated = u64_col(&df, "rated_calls")?;
+    let avg = f64_col(&df, "avg_quality")?;
+    let points = f64_col(&df, "quality_points")?;
+    let rated_cost = f64_col(&df, "rated_cost_usd")?;
+    let judged = u64_col(&df, "judged_calls")?;
+    let correct = u64_col(&df, "correct_calls")?;
+    let judged_cost = f64_col(&df, "judged_cost_usd")?;
+    let mut v: Vec<QualityRow> = (0..df.height())
+        .map(|i| {
+            let judged_n = judged[i].unwrap_or(0);
+            let correct_n = correct[i].unwrap_or(0);
+            let pts = points[i].unwrap_or(0.0);
+            QualityRow {
+                model: names.of(c::MODEL, model[i]),
+                call_type: names.of(c::TYPE, ty[i]),
+                calls: calls[i].unwrap_or(0),
+                cost_usd: cost[i].unwrap_or(0.0),
+                rated_calls: rated[i].unwrap_or(0),
+                avg_quality: avg[i],
+                judged_calls: judged_n,
+                correct_calls: correct_n,
+                share_correct: (judged_n > 0).then(|| correct_n as f64 / judged_n as f64),
+                cost_per_correct_usd: (correct_n > 0)
+                    .then(|| judged_cost[i].unwrap_or(0.0) / correct_n as f64),
+                cost_per_quality_point_usd: (pts > 0.0).then(|| rated_cost[i].unwrap_or(0.0) / pts),
+            }
+        })
+        .collect();
+    v.sort_by(|a, b| {
+        b.cost_usd
+            .total_cmp(&a.cost_usd)
+            .then_with(|| a.model.cmp(&b.model))
+            .then_with(|| a.call_type.cmp(&b.call_type))
+    });
+    Ok(v)
 }
 
 fn rows_of(df: &DataFrame, keys: &[&str], names: &Names<'_>, total: f64) -> Result<Vec<Row>> {

@@ -36,6 +36,10 @@ impl Shape for CamelCase {
             "durationMs" => f(F::LatencyMs, 3, "durationMs"),
             "cacheHit" => f(F::CacheHit, 2, "cacheHit"),
             "promptLength" => f(F::PromptLength, 1, "promptLength"),
+            "qualityScore" => f(F::QualityScore, 3, "qualityScore"),
+            "evalScore" => f(F::QualityScore, 4, "evalScore"),
+            "userRating" => f(F::UserRating, 4, "userRating"),
+            "isCorrect" => f(F::Correct, 2, "isCorrect"),
             _ => None,
         }
     }
