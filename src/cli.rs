@@ -527,6 +527,25 @@ pub struct AnalyzeArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+
+    /// An hour or day is anomalous above its baseline's median + K × 1.4826 × MAD.
+    #[arg(long, default_value_t = 5.0, value_name = "K")]
+    pub anomaly_k: f64,
+
+    /// A runaway loop: at least this many near-identical calls of one user or conversation…
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub loop_calls: usize,
+
+    /// …within this span (30s, 10min, 1h).
+    #[arg(long, default_value = "10min", value_name = "SPAN")]
+    pub loop_within: String,
+}
+
+impl AnalyzeArgs {
+    /// `--loop-within` in ms (validated in `analyze::run`).
+    pub fn loop_within_ms(&self) -> i64 {
+        crate::config::parse_span("--loop-within", &self.loop_within).unwrap_or(600_000)
+    }
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@
 //! prints that model. `cmd` wires one subcommand each.
 
 pub mod alert;
+pub mod anomaly;
 pub mod budget;
 pub mod cli;
 pub mod cmd;

@@ -239,3 +239,21 @@ fn quality_panel_when_calls_log_quality() {
     assert!(text.contains("Quality by model"), "no quality panel");
     assert!(text.contains("0.70 · $0.0143/pt"), "no figures in {text}");
 }
+
+#[test]
+fn findings_line_names_a_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("loop.jsonl");
+    // 40 identical failing calls of user bot7 within 40 seconds.
+    let text: String = (0..40)
+        .map(|i| format!("{{\"timestamp\":\"2026-11-01T10:00:{i:02}Z\",\"model\":\"m\",\"user_id\":\"bot7\",\"input_tokens\":100,\"status\":\"error\"}}\n"))
+        .collect();
+    std::fs::write(&log, text).unwrap();
+    let out = dir.path().join("l.svg");
+    dashboard(&[log.to_str().unwrap()], &out);
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        svg.contains("Findings: 1 loop: bot7 40 calls"),
+        "no findings line"
+    );
+}

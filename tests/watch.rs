@@ -682,3 +682,73 @@ fn spike_error_rate_and_expensive_call_rules() {
         "{kinds:?}"
     );
 }
+
+/// A failing call of user bot7, the same prompt every time (a retry loop), at `now`.
+fn retry(i: usize) -> String {
+    format!("{{\"timestamp\": \"{}\", \"model\": \"gpt-4o\", \"user_id\": \"bot7\", \"type\": \"chat\", \"input_tokens\": 1234, \"status\": \"error\", \"request_id\": \"r{i}\"}}\n", now_ts())
+}
+
+#[test]
+fn a_live_retry_loop_alerts_once_and_not_again_after_a_restart() {
+    let (t, logs, state) = dirs();
+    let cfg = t.path().join("llmlog.toml");
+    std::fs::write(
+        &cfg,
+        "timezone = \"UTC\"\n[alerts.loop]\ncalls = 30\nwithin = \"10min\"\n",
+    )
+    .unwrap();
+    let f = logs.join("app.jsonl");
+    // Normal traffic first: three users, distinct prompts.
+    append(&f, &(0..10).map(|i| call(0.01, i)).collect::<String>());
+    let args = [
+        logs.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+    ];
+    let w = Watch::start(&args);
+    w.wait_calls(10, 10);
+    let f2 = f.clone();
+    std::thread::spawn(move || {
+        for batch in 0..4 {
+            let text: String = (0..30).map(|i| retry(batch * 30 + i)).collect();
+            append(&f2, &text);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    })
+    .join()
+    .unwrap();
+    w.wait_calls(130, 10);
+    std::thread::sleep(Duration::from_millis(300));
+    let loops: Vec<Value> = w
+        .alerts()
+        .into_iter()
+        .filter(|a| a["kind"] == "loop")
+        .collect();
+    assert_eq!(loops.len(), 1, "{loops:#?}");
+    let title = loops[0]["title"].as_str().unwrap();
+    assert!(
+        title.starts_with("Runaway loop: 30 calls of user bot7 (chat / gpt-4o)"),
+        "{title}"
+    );
+    assert!(
+        loops[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("app.jsonl:11"),
+        "{}",
+        loops[0]["message"]
+    );
+    w.kill9();
+    // Restarted while the loop goes on: the same burst is not alerted again.
+    append(&f, &(120..140).map(retry).collect::<String>());
+    let w = Watch::start(&args);
+    w.wait_calls(150, 10);
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(
+        w.alerts().iter().all(|a| a["kind"] != "loop"),
+        "no second alert: {:?}",
+        w.alerts()
+    );
+}

@@ -80,6 +80,14 @@ pub fn report_options(settings: &Settings, a: &AnalyzeArgs) -> ReportOptions {
         slow_threshold_s: a.slow,
         now_ms: settings.now_ms,
         budgets: settings.budgets.clone(),
+        findings: Some(crate::report::anomalies::FindingOptions {
+            k: a.anomaly_k,
+            loops: crate::anomaly::loops::LoopRule {
+                calls: a.loop_calls,
+                within_ms: a.loop_within_ms(),
+                similar: 0.1,
+            },
+        }),
     }
 }
 
@@ -90,6 +98,16 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
             crate::engine::filter::column_for(f).map_err(|e| anyhow::anyhow!("--by: {e}"))?;
         }
     }
+    if !(a.anomaly_k.is_finite() && a.anomaly_k > 0.0) {
+        bail!(
+            "--anomaly-k {}: give a positive number of spreads, e.g. 5",
+            a.anomaly_k
+        );
+    }
+    if a.loop_calls < 2 {
+        bail!("--loop-calls must be at least 2");
+    }
+    crate::config::parse_span("--loop-within", &a.loop_within)?;
     if a.top == 0 {
         bail!("--top must be at least 1");
     }

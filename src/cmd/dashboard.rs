@@ -33,6 +33,7 @@ pub fn run(a: DashboardArgs) -> Result<ExitCode> {
     let scan = load(&a.input, &settings, true)?;
     let mut opts = ReportOptions::for_budgets(&settings);
     opts.top_n = 10;
+    opts.findings = Some(crate::report::anomalies::FindingOptions::default());
     let t0 = std::time::Instant::now();
     let report = report::build(&scan, &opts)?;
     let data = report::dashboard::build(&scan, &opts, &report)?;

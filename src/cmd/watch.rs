@@ -5,6 +5,7 @@
 use super::{use_color, EXIT_ERROR, EXIT_OK};
 use crate::alert::dispatch::{Dispatcher, Job};
 use crate::alert::{self, Alert, AlertRecord, AlertSink};
+use crate::anomaly::loops::LoopRule;
 use crate::budget::{BudgetReport, Period};
 use crate::cli::{ColorChoice, InputArgs, WatchArgs, WatchFormat};
 use crate::config::file::AlertsSection;
@@ -17,7 +18,7 @@ use crate::scan::Core;
 use crate::watch::rules;
 use crate::watch::state::{self, State};
 use crate::watch::tail::{FileMark, Tailer};
-use crate::watch::totals::{ExpensiveCall, Totals};
+use crate::watch::totals::{ExpensiveCall, LoopHit, Totals};
 use crate::watch::{serve, status_file};
 use anyhow::{bail, Result};
 use serde_json::json;
@@ -177,6 +178,14 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
         .map(|e| e.over_calls as usize)
         .unwrap_or(0);
     let mut totals = Totals::new(&settings.budgets, recent_cap, cfg.expensive_call_usd);
+    let loop_rule = match &cfg.loops {
+        None => None,
+        Some(l) => Some(loop_rule_of(l)?),
+    };
+    if let Some((rule, _)) = loop_rule {
+        totals.detect_loops(rule);
+    }
+    let min_loop_errors = loop_rule.map_or(0.0, |(_, m)| m);
     let mut core = Core::new(settings.tz, &settings.pricer, false, false);
     // Watched folders gather rotated copies: a line seen in two files counts once.
     core.dedupe_lines = true;
@@ -214,6 +223,14 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
         .take_expensive()
         .into_iter()
         .filter(|x| !(a.from_end && fresh) && x.ts_ms >= start_now - state::ALERT_MEMORY_MS)
+        .collect();
+
+    let mut pending_loops: Vec<LoopHit> = totals
+        .take_loops()
+        .into_iter()
+        .filter(|x| {
+            !(a.from_end && fresh) && x.burst.detected_ms >= start_now - state::ALERT_MEMORY_MS
+        })
         .collect();
 
     // Notifications are only a hint to rescan sooner; the timer is the truth.
@@ -274,6 +291,7 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
             eprintln!("llmlog: warning: {p}");
         }
         pending_expensive.extend(totals.take_expensive());
+        pending_loops.extend(totals.take_loops());
         let new_calls = totals.calls - calls_before;
         let new_skipped = core.counts.skipped.lines - skipped_before;
 
@@ -296,6 +314,12 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
             .drain(..)
             .map(|x| expensive_alert(&x, cfg.expensive_call_usd.unwrap_or(0.0), &at))
             .collect();
+        new_alerts.extend(
+            pending_loops
+                .drain(..)
+                .filter(|x| x.burst.errors as f64 >= min_loop_errors * x.burst.calls as f64)
+                .map(|x| loop_alert(&x, &at)),
+        );
         new_alerts.extend(rules::budget_alerts(
             &reports,
             &settings.budgets,
@@ -447,6 +471,77 @@ fn dedupe_horizon_ms(settings: &Settings) -> i64 {
         .max()
         .unwrap_or(1);
     (days + 2) * 86_400_000
+}
+
+/// `[alerts.loop]` → the detector's rule and the minimum error share.
+fn loop_rule_of(l: &crate::config::file::LoopAlertRule) -> Result<(LoopRule, f64)> {
+    let d = LoopRule::default();
+    let calls = l.calls.unwrap_or(d.calls);
+    if calls < 2 {
+        anyhow::bail!("[alerts.loop] calls = {calls}: give at least 2");
+    }
+    let within_ms = match &l.within {
+        Some(w) => crate::config::parse_span("[alerts.loop] within", w)?,
+        None => d.within_ms,
+    };
+    let similar = l.similar.unwrap_or(d.similar);
+    if !(similar.is_finite() && (0.0..=10.0).contains(&similar)) {
+        anyhow::bail!("[alerts.loop] similar = {similar}: give a fraction such as 0.1 (±10%)");
+    }
+    let min = l.min_error_rate.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&min) {
+        anyhow::bail!("[alerts.loop] min_error_rate = {min}: give a fraction between 0 and 1");
+    }
+    Ok((
+        LoopRule {
+            calls,
+            within_ms,
+            similar,
+        },
+        min,
+    ))
+}
+
+/// One alert per burst: keyed by the key and the burst's first call, so a restart that reads the
+/// same lines again finds it already raised.
+fn loop_alert(x: &LoopHit, at: &str) -> Alert {
+    let b = &x.burst;
+    let who = match (&x.conversation, &x.user) {
+        (Some(c), _) => format!("conversation {c}"),
+        (None, Some(u)) => format!("user {u}"),
+        _ => "an unnamed caller".into(),
+    };
+    let what = format!(
+        "{} / {}",
+        x.call_type.as_deref().unwrap_or("(no type)"),
+        x.model.as_deref().unwrap_or("(no model)")
+    );
+    let minutes = (b.end_ms - b.start_ms) as f64 / 60_000.0;
+    Alert::simple(
+        format!(
+            "loop|{}|{}|{}|{}|{}",
+            x.user.as_deref().unwrap_or(""),
+            x.conversation.as_deref().unwrap_or(""),
+            x.call_type.as_deref().unwrap_or(""),
+            x.model.as_deref().unwrap_or(""),
+            b.start_ms
+        ),
+        "loop",
+        "critical",
+        format!("Runaway loop: {} calls of {who} ({what}) in {minutes:.1} minutes", b.calls),
+        format!(
+            "{} near-identical calls ({:.0}% within ±10% of {} input tokens) of {who} ({what}) since {}, {} failed, {} so far; first at {}:{}. Still going when detected.",
+            b.calls,
+            b.alike * 100.0,
+            b.median_input,
+            crate::normalize::timestamp::format_local(b.start_ms, chrono_tz::UTC),
+            b.errors,
+            money(b.cost),
+            x.first.0,
+            x.first.1
+        ),
+        at,
+    )
 }
 
 fn expensive_alert(x: &ExpensiveCall, limit: f64, at: &str) -> Alert {

@@ -60,6 +60,9 @@ pub struct AlertsSection {
     pub expensive_call_usd: Option<f64>,
     pub spike: Option<SpikeRule>,
     pub errors: Option<ErrorRule>,
+    /// Runaway loops: `calls` near-identical calls of one user or conversation `within` a span.
+    #[serde(rename = "loop")]
+    pub loops: Option<LoopAlertRule>,
     pub email: Option<EmailSink>,
     pub webhook: Option<WebhookSink>,
 }
@@ -68,6 +71,19 @@ pub struct AlertsSection {
 #[serde(deny_unknown_fields)]
 pub struct SpikeRule {
     pub factor: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoopAlertRule {
+    /// Calls of one key within `within` (default 30).
+    pub calls: Option<usize>,
+    /// The span: "10min", "30s", "1h" (default 10min).
+    pub within: Option<String>,
+    /// Input tokens within this fraction of their median count as the same prompt (default 0.1).
+    pub similar: Option<f64>,
+    /// Only alert when at least this share of the burst's calls failed (default 0: any).
+    pub min_error_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -107,6 +107,32 @@ pub fn since_for_last(span: &str, now_ms: i64, tz: Tz) -> Result<i64> {
         .ok_or_else(too_far)
 }
 
+/// A span of time: 30s, 10min (or 10m), 2h, 1d; a bare number is seconds.
+pub fn parse_span(flag: &str, s: &str) -> Result<i64> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v > 0.0)
+        .ok_or_else(|| anyhow::anyhow!("{flag} '{s}': expected a span like 30s, 10min, 2h"))?;
+    let unit_ms = match unit.trim() {
+        "" | "s" | "sec" => 1000.0,
+        "m" | "min" | "mins" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        other => bail!("{flag} '{s}': unknown unit '{other}'; use s, min, h or d"),
+    };
+    let ms = n * unit_ms;
+    if ms > 366.0 * 86_400_000.0 {
+        bail!("{flag} '{s}': at most a year");
+    }
+    Ok((ms as i64).max(1))
+}
+
 impl Settings {
     pub fn from_args(a: &InputArgs) -> Result<Settings> {
         let config = match file::locate(a.config.as_deref()) {

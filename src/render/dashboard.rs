@@ -217,6 +217,52 @@ fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The header's line of findings: the most unusual anomaly with its driver, and any loops.
+fn findings_line(r: &Report) -> Option<String> {
+    let f = &r.findings;
+    let mut parts = Vec::new();
+    if let Some(a) = f
+        .anomalies
+        .iter()
+        .max_by(|x, y| x.score.total_cmp(&y.score))
+    {
+        let when = a.start.get(..16).unwrap_or(&a.start).replace('T', " ");
+        let driver = a
+            .drivers
+            .first()
+            .map(|d| format!(", {} {} {:.0}%", d.dimension, d.value, d.share * 100.0))
+            .unwrap_or_default();
+        let n = f.anomalies_total;
+        parts.push(format!(
+            "{n} anomal{} — {} {} {when} ({:.0}× spread{driver})",
+            if n == 1 { "y" } else { "ies" },
+            a.metric.replace('_', " "),
+            a.period,
+            a.score
+        ));
+    }
+    if let Some(l) = f.loops.iter().max_by_key(|l| l.calls) {
+        let who = if l.conversation.is_empty() {
+            &l.user
+        } else {
+            &l.conversation
+        };
+        parts.push(format!(
+            "{} loop{}: {who} {} calls",
+            f.loops.len(),
+            if f.loops.len() == 1 { "" } else { "s" },
+            count(l.calls)
+        ));
+    }
+    if let Some(d) = f.drifts.first() {
+        parts.push(format!(
+            "{} per call ×{:.1} from {}",
+            d.call_type, d.ratio, d.changed_on
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("Findings: {}", parts.join(" · ")))
+}
+
 fn series_color(i: usize, d: &DashboardData) -> RGBColor {
     if d.series.get(i).is_some_and(|s| s == "other") {
         OTHER
@@ -253,9 +299,16 @@ fn draw_header<DB: DrawingBackend>(
     };
     a.draw(&Text::new(
         range,
-        (x0, (66.0 * k) as i32),
+        (x0, (58.0 * k) as i32),
         text(17.0 * k, MUTED),
     ))?;
+    if let Some(line) = findings_line(r) {
+        a.draw(&Text::new(
+            ellipsize(&line, 86),
+            (x0, (84.0 * k) as i32),
+            bold(15.0 * k, BAD),
+        ))?;
+    }
     let s = &r.summary;
     let figures = [
         ("Total cost", money(s.cost_usd)),

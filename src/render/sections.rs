@@ -372,6 +372,7 @@ pub fn build(r: &Report) -> Vec<Section> {
         ));
     }
     out.extend(budgets(&r.budgets, Some(&r.trend)));
+    out.extend(findings(&r.findings));
     let sk = &r.skipped;
     if sk.lines > 0 || sk.duplicates > 0 || sk.reused_ids > 0 {
         let mut rows: Vec<Vec<String>> = sk
@@ -429,6 +430,149 @@ pub fn build(r: &Report) -> Vec<Section> {
             rows,
             numeric: vec![false, true],
             note: Some(format!("First examples:\n{}", examples.join("\n"))),
+        });
+    }
+    out
+}
+
+/// Anomalies (with what drove them), runaway loops and steps: shown only when found; what could
+/// not be judged is said once.
+fn findings(f: &crate::report::anomalies::Findings) -> Vec<Section> {
+    let mut out = Vec::new();
+    let when = |s: &str| s.get(..16).unwrap_or(s).replace('T', " ");
+    if !f.anomalies.is_empty() {
+        out.push(Section {
+            title: format!("Anomalies ({})", count(f.anomalies_total)),
+            headers: ["When", "What", "Observed", "Usual", "×spread", "Driven by"]
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
+            rows: f
+                .anomalies
+                .iter()
+                .map(|a| {
+                    let show = |v: f64| match a.metric {
+                        "cost" => money(v),
+                        "calls" => count(v.round() as u64),
+                        _ => pct(Some(v)),
+                    };
+                    let driver = a
+                        .drivers
+                        .first()
+                        .map(|d| {
+                            format!(
+                                "{} {} ({:.0}%)",
+                                d.dimension,
+                                ellipsize(&d.value, 18),
+                                d.share * 100.0
+                            )
+                        })
+                        .unwrap_or_default();
+                    vec![
+                        format!("{} ({})", when(&a.start), a.period),
+                        a.metric.replace('_', " "),
+                        show(a.observed),
+                        show(a.baseline),
+                        format!("{:.1}", a.score),
+                        driver,
+                    ]
+                })
+                .collect(),
+            numeric: vec![false, false, true, true, true, false],
+            note: Some(format!("Rule: {}.", f.anomaly_rule)),
+        });
+    }
+    if !f.loops.is_empty() {
+        out.push(Section {
+            title: format!("Runaway loops ({})", f.loops.len()),
+            headers: [
+                "Start",
+                "Who",
+                "Type / model",
+                "Calls",
+                "Failed",
+                "Cost",
+                "From",
+            ]
+            .iter()
+            .map(|h| h.to_string())
+            .collect(),
+            rows: f
+                .loops
+                .iter()
+                .map(|l| {
+                    let who = if l.conversation.is_empty() {
+                        l.user.clone()
+                    } else {
+                        l.conversation.clone()
+                    };
+                    vec![
+                        when(&l.start),
+                        ellipsize(&who, 14),
+                        ellipsize(&format!("{} / {}", l.call_type, l.model), 24),
+                        count(l.calls),
+                        pct(Some(l.error_rate)),
+                        money(l.cost_usd),
+                        format!(
+                            "{}:{}",
+                            ellipsize(base_name(&l.first.file), 16),
+                            l.first.line
+                        ),
+                    ]
+                })
+                .collect(),
+            numeric: vec![false, false, false, true, true, true, false],
+            note: Some(format!("Rule: {}.", f.loop_rule)),
+        });
+    }
+    if !f.drifts.is_empty() {
+        out.push(Section {
+            title: "Steps in cost per call".into(),
+            headers: ["Type", "Per call", "From", "Before", "After", "×"]
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
+            rows: f
+                .drifts
+                .iter()
+                .map(|d| {
+                    let show = |v: f64| {
+                        if d.metric == "cost_per_call_usd" {
+                            money(v)
+                        } else {
+                            count(v.round() as u64)
+                        }
+                    };
+                    vec![
+                        ellipsize(&d.call_type, 18),
+                        if d.metric == "cost_per_call_usd" {
+                            "cost"
+                        } else {
+                            "input tokens"
+                        }
+                        .into(),
+                        d.changed_on.clone(),
+                        show(d.before),
+                        show(d.after),
+                        format!("{:.1}", d.ratio),
+                    ]
+                })
+                .collect(),
+            numeric: vec![false, false, false, true, true, true],
+            note: None,
+        });
+    }
+    if !f.notes.is_empty() && f.anomalies.is_empty() {
+        out.push(Section {
+            title: "Anomalies".into(),
+            headers: vec![],
+            rows: f
+                .notes
+                .iter()
+                .map(|n| vec![format!("Not judged: {n}")])
+                .collect(),
+            numeric: vec![false],
+            note: None,
         });
     }
     out

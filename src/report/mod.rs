@@ -8,6 +8,7 @@ use crate::engine::{breakdown, budget_usage, filter::Filters, outliers, summary}
 use crate::normalize::columns::col_names as c;
 use crate::normalize::timestamp::{date_of, day_to_string, format_local, local_midnight_ms};
 use crate::scan::{Problem, Scan};
+pub mod anomalies;
 pub mod dashboard;
 
 use anyhow::Result;
@@ -42,6 +43,10 @@ pub struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub quality: Vec<QualityRow>,
     pub outliers: Outliers,
+    /// Anomalous hours and days with their drivers, runaway loops, steps in cost per call
+    /// (analyze and dashboard; empty for the commands that only need totals).
+    #[serde(flatten)]
+    pub findings: anomalies::Findings,
     pub slow_calls: SlowCalls,
     pub skipped: SkippedReport,
     pub pricing: PricingReport,
@@ -285,6 +290,8 @@ pub struct ReportOptions {
     pub slow_threshold_s: f64,
     pub now_ms: i64,
     pub budgets: Vec<Budget>,
+    /// Look for anomalies, loops and steps (None: skip them).
+    pub findings: Option<anomalies::FindingOptions>,
 }
 
 impl ReportOptions {
@@ -301,6 +308,7 @@ impl ReportOptions {
             slow_threshold_s: 5.0,
             now_ms: s.now_ms,
             budgets: s.budgets.clone(),
+            findings: None,
         }
     }
 }
@@ -454,6 +462,10 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
     };
 
     let quality = quality_rows(lf.clone(), &names)?;
+    let findings = match &opts.findings {
+        Some(f) => anomalies::build(scan, lf.clone(), opts.tz, f)?,
+        None => anomalies::Findings::default(),
+    };
     let top = outliers::top_calls(lf.clone(), opts.top_n).collect()?;
     let top_calls = call_rows(&top, scan, &names, opts.tz)?;
     let medians = outliers::model_medians(lf.clone(), opts.outlier_min_calls).collect()?;
@@ -562,6 +574,7 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
             count: outlier_count,
             calls: outlier_calls,
         },
+        findings,
         slow_calls: SlowCalls {
             threshold_s: opts.slow_threshold_s,
             count: slow,

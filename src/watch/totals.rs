@@ -2,6 +2,7 @@
 //! they serve. Budgets are evaluated by the same polars query `budget status` runs, over a compact
 //! cube of cost per (local day × the fields budgets use), so the two agree by construction.
 
+use crate::anomaly::loops::{Burst, Detector, Event, LoopRule};
 use crate::budget::Budget;
 use crate::normalize::columns::{col_names as c, Dictionary};
 use crate::normalize::dimension::Dimension;
@@ -26,6 +27,20 @@ pub struct ExpensiveCall {
     pub line: u64,
 }
 
+/// A runaway loop watch saw start, with its key's names.
+#[derive(Debug, Clone)]
+pub struct LoopHit {
+    pub burst: Burst<LoopKey>,
+    pub user: Option<String>,
+    pub conversation: Option<String>,
+    pub call_type: Option<String>,
+    pub model: Option<String>,
+    pub first: (String, u64),
+}
+
+/// (user, conversation, type, model) codes: the conversation when logged, else the user.
+pub type LoopKey = (u32, u32, u32, u32);
+
 pub struct Totals {
     /// Calls counted (each exactly once).
     pub calls: u64,
@@ -42,6 +57,8 @@ pub struct Totals {
     expensive_usd: Option<f64>,
     /// Expensive calls seen since the last `take_expensive`.
     expensive: Vec<ExpensiveCall>,
+    loops: Option<Detector<LoopKey>>,
+    loop_hits: Vec<LoopHit>,
 }
 
 impl Totals {
@@ -67,7 +84,18 @@ impl Totals {
             recent_cap,
             expensive_usd,
             expensive: Vec::new(),
+            loops: None,
+            loop_hits: Vec::new(),
         }
+    }
+
+    /// Follow runaway loops by this rule (the same detector analyze runs).
+    pub fn detect_loops(&mut self, rule: LoopRule) {
+        self.loops = Some(Detector::new(rule));
+    }
+
+    pub fn take_loops(&mut self) -> Vec<LoopHit> {
+        std::mem::take(&mut self.loop_hits)
     }
 
     /// The cube as a lazy frame with the canonical column names budget queries use.
@@ -121,6 +149,10 @@ impl Totals {
     pub fn prune(&mut self, now_ms: i64, now_day: i32) -> Result<()> {
         let now_min = now_ms.div_euclid(60_000);
         self.minutes.retain(|m, _| *m > now_min - KEEP_MINUTES);
+        if let Some(d) = &mut self.loops {
+            let within = d.rule.within_ms;
+            d.forget_before(now_ms - 2 * within);
+        }
         self.compact(now_day)
     }
 
@@ -196,6 +228,65 @@ impl CallSink for Totals {
                         user: name(c::USER, i)?,
                         file: files.get(file as usize).cloned().unwrap_or_default(),
                         line: over.column(c::LINE)?.u32()?.get(i).unwrap_or(0) as u64,
+                    });
+                }
+            }
+        }
+        if let Some(d) = &mut self.loops {
+            let u32s = |n: &str| -> Result<Vec<u32>> {
+                Ok(frame
+                    .column(n)?
+                    .u32()?
+                    .iter()
+                    .map(|v| v.unwrap_or(0))
+                    .collect())
+            };
+            let (user, conv, ty, model) = (
+                u32s(c::USER)?,
+                u32s(c::CONVERSATION)?,
+                u32s(c::TYPE)?,
+                u32s(c::MODEL)?,
+            );
+            let (input, file, line) = (u32s(c::INPUT_TOKENS)?, u32s(c::FILE)?, u32s(c::LINE)?);
+            for i in 0..frame.height() {
+                if user[i] == 0 && conv[i] == 0 {
+                    continue; // a loop belongs to someone: calls naming no one are not followed
+                }
+                let key = if conv[i] > 0 {
+                    (0, conv[i], ty[i], model[i])
+                } else {
+                    (user[i], 0, ty[i], model[i])
+                };
+                d.push(
+                    key,
+                    Event {
+                        ts_ms: ts.get(i).unwrap_or(0),
+                        input_tokens: input[i] as u64,
+                        ok: ok.get(i).unwrap_or(true),
+                        cost: cost.get(i).unwrap_or(0.0),
+                        file: file[i],
+                        line: line[i],
+                    },
+                );
+            }
+            let started = d.take_started();
+            if !started.is_empty() {
+                let names = dict.names();
+                let name = |code: u32| {
+                    (code > 0).then(|| names.get(code as usize).cloned().unwrap_or_default())
+                };
+                for b in started {
+                    let (u, cv, t, m) = b.key;
+                    self.loop_hits.push(LoopHit {
+                        user: name(u),
+                        conversation: name(cv),
+                        call_type: name(t),
+                        model: name(m),
+                        first: (
+                            files.get(b.first.0 as usize).cloned().unwrap_or_default(),
+                            b.first.1 as u64,
+                        ),
+                        burst: b,
                     });
                 }
             }
