@@ -6,7 +6,9 @@
 //! conversation's context grows). It lasts while the window keeps at least half that many calls;
 //! the same detector runs over the sorted calls in analyze and over appended lines in watch.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+// foldhash: one lookup per call; SipHash's DoS resistance buys nothing for small integer keys.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 use std::hash::Hash;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,7 +99,7 @@ impl<K: Hash + Eq + Clone> Detector<K> {
     pub fn new(rule: LoopRule) -> Self {
         Detector {
             rule,
-            keys: HashMap::new(),
+            keys: HashMap::default(),
             finished: Vec::new(),
             started: Vec::new(),
         }
@@ -105,13 +107,16 @@ impl<K: Hash + Eq + Clone> Detector<K> {
 
     pub fn push(&mut self, key: K, e: Event) {
         let rule = self.rule;
-        let st = self.keys.entry(key.clone()).or_insert_with(|| KeyState {
-            window: VecDeque::new(),
-            active: None,
-            seen: 0,
-            first_ms: e.ts_ms,
-            last_ms: e.ts_ms,
-        });
+        let st = match self.keys.get_mut(&key) {
+            Some(st) => st,
+            None => self.keys.entry(key.clone()).or_insert_with(|| KeyState {
+                window: VecDeque::new(),
+                active: None,
+                seen: 0,
+                first_ms: e.ts_ms,
+                last_ms: e.ts_ms,
+            }),
+        };
         st.seen += 1;
         st.first_ms = st.first_ms.min(e.ts_ms);
         st.last_ms = st.last_ms.max(e.ts_ms);
@@ -122,6 +127,12 @@ impl<K: Hash + Eq + Clone> Detector<K> {
         if st.active.is_some() && st.window.len() < rule.calls.div_ceil(2) {
             self.finished.push(st.active.take().unwrap());
         }
+        // A loop's calls look like the one before; a call unlike its predecessor cannot be the
+        // one that completes a burst, so the window's (sorting) test is skipped for it.
+        let like_last = st.window.back().is_some_and(|p| {
+            let tol = rule.similar * p.input_tokens.max(1) as f64;
+            (e.input_tokens as f64 - p.input_tokens as f64).abs() <= tol
+        });
         st.window.push_back(e);
         match &mut st.active {
             Some(b) => {
@@ -131,7 +142,7 @@ impl<K: Hash + Eq + Clone> Detector<K> {
                 b.cost += e.cost;
                 b.last = (e.file, e.line);
             }
-            None if st.window.len() >= rule.calls.max(2) => {
+            None if like_last && st.window.len() >= rule.calls.max(2) => {
                 let (median_input, share) = alike(&st.window, rule.similar);
                 if share >= SIMILAR_SHARE {
                     let w = &st.window;
@@ -178,7 +189,7 @@ impl<K: Hash + Eq + Clone> Detector<K> {
 
     /// Every burst, finished or still going, by start time; and each key's totals.
     pub fn finish(mut self) -> (Vec<Burst<K>>, HashMap<K, KeyTotals>) {
-        let mut totals = HashMap::new();
+        let mut totals = HashMap::default();
         for (k, st) in self.keys {
             if let Some(b) = st.active {
                 self.finished.push(b);

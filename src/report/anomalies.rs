@@ -275,6 +275,7 @@ fn judge(
 }
 
 pub fn build(scan: &Scan, lf: LazyFrame, tz: Tz, o: &FindingOptions) -> Result<Findings> {
+    let started = std::time::Instant::now();
     let mut notes = Vec::new();
     let stats = lf
         .clone()
@@ -329,8 +330,19 @@ pub fn build(scan: &Scan, lf: LazyFrame, tz: Tz, o: &FindingOptions) -> Result<F
             .then_with(|| a.metric.cmp(b.metric))
     });
 
+    let timing = std::env::var_os("LLMLOG_TIMING").is_some();
+    let t0 = std::time::Instant::now();
     let loops = loops(scan, lf.clone(), tz, &o.loops)?;
+    let t1 = std::time::Instant::now();
     let drifts = drifts(scan, lf, &mut notes)?;
+    if timing {
+        eprintln!(
+            "timing: findings: periods {:.3}s, loops {:.3}s, drifts {:.3}s",
+            (t0 - started).as_secs_f64(),
+            (t1 - t0).as_secs_f64(),
+            t1.elapsed().as_secs_f64()
+        );
+    }
     Ok(Findings {
         anomalies,
         anomalies_total,
@@ -657,16 +669,18 @@ fn loops(scan: &Scan, lf: LazyFrame, tz: Tz, rule: &LoopRule) -> Result<Vec<Loop
             SortMultipleOptions::default(),
         )
         .collect()?;
+    let mut df = df;
+    df.rechunk_mut_par();
     if df.height() == 0 {
         return Ok(Vec::new());
     }
+    // Whole columns without nulls: slices, not per-value Options.
     let u32s = |n: &str| -> Result<Vec<u32>> {
-        Ok(df
-            .column(n)?
-            .u32()?
-            .iter()
-            .map(|v| v.unwrap_or(0))
-            .collect())
+        let ca = df.column(n)?.u32()?;
+        Ok(match ca.cont_slice() {
+            Ok(s) => s.to_vec(),
+            Err(_) => ca.iter().map(|v| v.unwrap_or(0)).collect(),
+        })
     };
     let (user, conv, ty, model) = (
         u32s(c::USER)?,
@@ -675,19 +689,22 @@ fn loops(scan: &Scan, lf: LazyFrame, tz: Tz, rule: &LoopRule) -> Result<Vec<Loop
         u32s(c::MODEL)?,
     );
     let (input, file, line) = (u32s(c::INPUT_TOKENS)?, u32s(c::FILE)?, u32s(c::LINE)?);
-    let ts: Vec<i64> = df
-        .column(c::TS_MS)?
-        .i64()?
-        .iter()
-        .map(|v| v.unwrap_or(0))
-        .collect();
+    let ts_ca = df.column(c::TS_MS)?.i64()?;
+    let ts: Vec<i64> = match ts_ca.cont_slice() {
+        Ok(s) => s.to_vec(),
+        Err(_) => ts_ca.iter().map(|v| v.unwrap_or(0)).collect(),
+    };
     let ok: Vec<bool> = df
         .column(c::OK)?
         .bool()?
         .iter()
         .map(|v| v.unwrap_or(true))
         .collect();
-    let cost = f64_col(&df, c::COST)?;
+    let cost_ca = df.column(c::COST)?.f64()?;
+    let cost: Vec<f64> = match cost_ca.cont_slice() {
+        Ok(s) => s.to_vec(),
+        Err(_) => cost_ca.iter().map(|v| v.unwrap_or(0.0)).collect(),
+    };
     let mut d: Detector<LoopKey> = Detector::new(*rule);
     for i in 0..df.height() {
         // The conversation when logged (a loop is in one), else the user.
@@ -702,7 +719,7 @@ fn loops(scan: &Scan, lf: LazyFrame, tz: Tz, rule: &LoopRule) -> Result<Vec<Loop
                 ts_ms: ts[i],
                 input_tokens: input[i] as u64,
                 ok: ok[i],
-                cost: cost[i].unwrap_or(0.0),
+                cost: cost[i],
                 file: file[i],
                 line: line[i],
             },
