@@ -659,3 +659,129 @@ fn estimate_reads_batches_in_jsonl_and_csv() {
     let out = run(&["estimate", "--model", "gpt-4o", "--prompt", "x"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--max-output"));
 }
+
+#[test]
+fn thumbs_as_numbers_and_stars() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        // thumbs/feedback: above 0 is up.
+        r#"{"timestamp":"2026-11-01T10:00:00Z","model":"a","cost_usd":0.01,"thumbs":1}"#,
+        r#"{"timestamp":"2026-11-01T10:01:00Z","model":"a","cost_usd":0.01,"feedback":-1}"#,
+        // stars: 1 is the worst, 0 can only be thumbs down, 3 is the middle.
+        r#"{"timestamp":"2026-11-01T10:02:00Z","model":"b","cost_usd":0.01,"rating":1}"#,
+        r#"{"timestamp":"2026-11-01T10:03:00Z","model":"b","cost_usd":0.01,"user_rating":3}"#,
+        r#"{"timestamp":"2026-11-01T10:04:00Z","model":"b","cost_usd":0.01,"user_rating":0}"#,
+    ];
+    let f = write(dir.path(), "t.jsonl", &(lines.join("\n") + "\n"));
+    let v = common::analyze_json(&[&f, "--tz", "UTC"]);
+    let q = |m: &str| {
+        v["quality"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["model"] == m)
+            .unwrap()
+            .clone()
+    };
+    approx(&q("a")["avg_quality"], 0.5); // 1 and 0
+    approx(&q("b")["avg_quality"], 0.5 / 3.0); // 0, 0.5, 0
+}
+
+#[test]
+fn estimate_learns_only_from_the_same_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "p.toml",
+        "[models.\"gpt-4o\"]\ninput_per_mtok = 2.5\noutput_per_mtok = 10.0\n",
+    );
+    // Only gpt-4o-mini history: it says nothing about gpt-4o's output.
+    let logs = write(
+        dir.path(),
+        "mini.jsonl",
+        "{\"timestamp\":\"2026-11-01T10:00:00Z\",\"model\":\"gpt-4o-mini\",\"output_tokens\":999}\n",
+    );
+    let out = run(&[
+        "estimate",
+        "--model",
+        "gpt-4o",
+        "--prompt",
+        "x",
+        "--logs",
+        &logs,
+        "--pricing",
+        &p,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no successful calls of gpt-4o"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn whatif_leaves_calls_already_on_the_target() {
+    let dir = tempfile::tempdir().unwrap();
+    // gpt-4o-mini-2024-07-18 is gpt-4o-mini in the database: not repriced, even though
+    // 'gpt-4o*' matches it.
+    let f = write(
+        dir.path(),
+        "m.jsonl",
+        "{\"timestamp\":\"2026-11-01T10:00:00Z\",\"model\":\"gpt-4o-mini-2024-07-18\",\"input_tokens\":1000,\"output_tokens\":100,\"cost_usd\":0.5}\n",
+    );
+    let (_, v) = json(&[
+        "whatif",
+        &f,
+        "--as",
+        "gpt-4o*=gpt-4o-mini",
+        "--tz",
+        "UTC",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(v["repriced_calls"], 0);
+    approx(&v["saving_usd"], 0.0);
+}
+
+#[test]
+fn compare_says_when_periods_differ_or_miss_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = two_months(dir.path());
+    let (_, v) = json(&[
+        "compare",
+        &f,
+        "--a",
+        "2026-10-01..2026-10-10",
+        "--b",
+        "2026-11",
+        "--tz",
+        "UTC",
+        "-f",
+        "json",
+    ]);
+    assert!(
+        v["warnings"]
+            .to_string()
+            .contains("the periods differ in length"),
+        "{}",
+        v["warnings"]
+    );
+    let (_, v) = json(&[
+        "compare",
+        &f,
+        "--now",
+        "2027-03-01T00:00:00Z",
+        "--tz",
+        "UTC",
+        "-f",
+        "json",
+    ]);
+    assert!(
+        v["warnings"]
+            .to_string()
+            .contains("the logs' calls run from 2026-10-01 to 2026-11-30"),
+        "{}",
+        v["warnings"]
+    );
+}

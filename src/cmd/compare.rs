@@ -102,13 +102,48 @@ pub fn run(a: CompareArgs) -> Result<ExitCode> {
             let (oa, ob) = (options(Some(wa)), options(Some(wb)));
             let (ra, rb) = (report::build(&scan, &oa)?, report::build(&scan, &ob)?);
             let (ca, cb) = (costs(&scan, &oa)?, costs(&scan, &ob)?);
+            let mut notes = Vec::new();
+            // A period still running counts up to now: its volume is per day so far.
+            let elapsed = |w: &Window| {
+                (w.until_ms.min(settings.now_ms) - w.since_ms).max(0) as f64 / 86_400_000.0
+            };
+            let (da, db) = (elapsed(wa), elapsed(wb));
+            if da > 0.0 && db > 0.0 && (da / db - 1.0).abs() > 0.1 {
+                notes.push(format!(
+                    "the periods differ in length ({da:.1} and {db:.1} days): part of the volume effect is that difference; compare cost per call, or periods of equal length"
+                ));
+            }
+            for (name, w, r) in [("A", wa, &ra), ("B", wb, &rb)] {
+                let covered = r.summary.days as f64;
+                if r.summary.calls > 0 && covered + 1.0 < elapsed(w) {
+                    notes.push(format!(
+                        "{name} ({}) has calls on {} of its {:.0} days (the logs run from {} to {})",
+                        w.label,
+                        r.summary.days,
+                        elapsed(w),
+                        r.summary.first_call.as_deref().map_or("", |s| s.get(..10).unwrap_or(s)),
+                        r.summary.last_call.as_deref().map_or("", |s| s.get(..10).unwrap_or(s)),
+                    ));
+                }
+            }
+            if ra.summary.calls == 0 || rb.summary.calls == 0 {
+                let all = report::build(&scan, &options(None))?;
+                if let (Some(f), Some(l)) = (&all.summary.first_call, &all.summary.last_call) {
+                    notes.push(format!(
+                        "the logs' calls run from {} to {}: name the periods with --periods, --a/--b or --last (and --now)",
+                        f.get(..10).unwrap_or(f),
+                        l.get(..10).unwrap_or(l)
+                    ));
+                }
+            }
             compare(&Inputs {
+                notes,
                 a: &ra,
                 b: &rb,
                 a_label: wa.label.clone(),
                 b_label: wb.label.clone(),
-                a_days: wa.days(),
-                b_days: wb.days(),
+                a_days: da,
+                b_days: db,
                 a_costs: &ca,
                 b_costs: &cb,
                 by: a.by.clone(),
@@ -127,6 +162,7 @@ pub fn run(a: CompareArgs) -> Result<ExitCode> {
             let (ra, rb) = (report::build(&scan_a, &o)?, report::build(&scan_b, &o)?);
             let (ca, cb) = (costs(&scan_a, &o)?, costs(&scan_b, &o)?);
             compare(&Inputs {
+                notes: Vec::new(),
                 a: &ra,
                 b: &rb,
                 a_label: input.paths.join(" "),
@@ -342,7 +378,10 @@ fn sections(c: &Comparison, rows: &[crate::decide::compare::GroupRow]) -> Vec<Se
                 vec!["Total change".into(), signed_money(t.total_usd)],
             ],
             numeric: vec![false, true],
-            note: Some(format!("Method: {}.", crate::decide::compare::METHOD)),
+            note: Some(format!(
+                "Method: {}. Each part is rounded on its own.",
+                crate::decide::compare::METHOD
+            )),
         },
         Section {
             title: "Saving".into(),
@@ -402,23 +441,32 @@ fn csv(c: &Comparison) -> CsvTable {
             "mix_usd",
             "rate_usd",
         ],
-        rows: c
-            .rows
-            .iter()
-            .map(|r| {
-                vec![
-                    r.key.clone(),
-                    r.a_calls.to_string(),
-                    raw(r.a_cost_usd),
-                    r.b_calls.to_string(),
-                    raw(r.b_cost_usd),
-                    raw(r.change_cost_usd),
-                    raw_opt(r.change_pct),
-                    raw(r.volume_usd),
-                    raw(r.mix_usd),
-                    raw(r.rate_usd),
-                ]
-            })
-            .collect(),
+        rows: std::iter::once(vec![
+            "(total)".to_string(),
+            c.a.calls.to_string(),
+            raw(c.a.cost_usd),
+            c.b.calls.to_string(),
+            raw(c.b.cost_usd),
+            raw(c.change.cost_usd),
+            raw_opt(c.change.cost_pct),
+            raw(c.attribution.volume_usd),
+            raw(c.attribution.mix_usd),
+            raw(c.attribution.rate_usd),
+        ])
+        .chain(c.rows.iter().map(|r| {
+            vec![
+                r.key.clone(),
+                r.a_calls.to_string(),
+                raw(r.a_cost_usd),
+                r.b_calls.to_string(),
+                raw(r.b_cost_usd),
+                raw(r.change_cost_usd),
+                raw_opt(r.change_pct),
+                raw(r.volume_usd),
+                raw(r.mix_usd),
+                raw(r.rate_usd),
+            ]
+        }))
+        .collect(),
     }
 }

@@ -25,6 +25,8 @@ struct OutputLength {
     /// `logs` (past calls of the model) or `--max-output`.
     source: &'static str,
     history_calls: u64,
+    /// The names those calls were logged under.
+    history_models: Vec<String>,
     p50: u64,
     p90: u64,
 }
@@ -139,42 +141,53 @@ pub fn run(a: EstimateArgs) -> Result<ExitCode> {
     } else {
         Some(load(&input, &settings, true)?)
     };
+    let mut history_models: Vec<String> = Vec::new();
     let history = match &scan {
         None => None,
         Some(scan) => {
-            let mut found = None;
-            for pattern in [a.model.clone(), format!("{}*", a.model)] {
-                let mut w = vec![Where::parse(&format!("model={pattern}"))?];
-                if let Some(t) = &a.call_type {
-                    w.push(Where::parse(&format!("type={t}"))?);
-                }
-                let f = crate::engine::filter::Filters {
-                    wheres: w,
-                    ..Default::default()
-                };
-                let lf = f.apply(scan.frame.clone().lazy(), &scan.names, &scan.files)?;
-                let out = col(c::OUTPUT_TOKENS).cast(DataType::Float64);
-                let df = lf
-                    .filter(col(c::OK))
-                    .select([
-                        len().cast(DataType::UInt64).alias("n"),
-                        out.clone()
-                            .quantile(lit(0.5), QuantileMethod::Linear)
-                            .alias("p50"),
-                        out.quantile(lit(0.9), QuantileMethod::Linear).alias("p90"),
-                    ])
-                    .collect()?;
-                let n = u64_at(&df, "n")?.unwrap_or(0);
-                if n > 0 {
-                    found = Some((
-                        n,
-                        f64_at(&df, "p50")?.unwrap_or(0.0),
-                        f64_at(&df, "p90")?.unwrap_or(0.0),
-                    ));
-                    break;
-                }
+            // The model's own calls: logged under its name, or under a name that resolves to the
+            // same priced model (gpt-4o-2024-08-06 for gpt-4o) — never a different model.
+            let codes: Vec<u32> = scan
+                .names
+                .iter()
+                .enumerate()
+                .skip(1)
+                .filter(|(_, n)| {
+                    *n == &a.model
+                        || settings
+                            .pricer
+                            .resolve(n, None, settings.now_ms, Variant::Standard)
+                            .is_some_and(|r| r.model_id == rates.model_id)
+                })
+                .map(|(i, _)| i as u32)
+                .collect();
+            history_models = codes
+                .iter()
+                .map(|c| scan.names[*c as usize].clone())
+                .collect();
+            let mut f = crate::engine::filter::Filters::default();
+            if let Some(t) = &a.call_type {
+                f.wheres.push(Where::parse(&format!("type={t}"))?);
             }
-            found
+            let lf = f.apply(scan.frame.clone().lazy(), &scan.names, &scan.files)?;
+            let list = polars::prelude::Series::new("m".into(), codes);
+            let out = col(c::OUTPUT_TOKENS).cast(DataType::Float64);
+            let df = lf
+                .filter(col(c::OK).and(col(c::MODEL).is_in(lit(list).implode(false), false)))
+                .select([
+                    len().cast(DataType::UInt64).alias("n"),
+                    out.clone()
+                        .quantile(lit(0.5), QuantileMethod::Linear)
+                        .alias("p50"),
+                    out.quantile(lit(0.9), QuantileMethod::Linear).alias("p90"),
+                ])
+                .collect()?;
+            let n = u64_at(&df, "n")?.unwrap_or(0);
+            (n > 0).then_some((
+                n,
+                f64_at(&df, "p50")?.unwrap_or(0.0),
+                f64_at(&df, "p90")?.unwrap_or(0.0),
+            ))
         }
     };
     let output = match (history, a.max_output) {
@@ -186,6 +199,7 @@ pub fn run(a: EstimateArgs) -> Result<ExitCode> {
             OutputLength {
                 source: "logs",
                 history_calls: n,
+                history_models: history_models.clone(),
                 p50: cap(p50),
                 p90: cap(p90),
             }
@@ -201,10 +215,16 @@ pub fn run(a: EstimateArgs) -> Result<ExitCode> {
             OutputLength {
                 source: "--max-output",
                 history_calls: 0,
+                history_models: Vec::new(),
                 p50: m,
                 p90: m,
             }
         }
+        (None, None) if scan.is_some() => bail!(
+            "estimate: the logs hold no successful calls of {}{}, so they cannot tell the output length: give --max-output TOKENS",
+            a.model,
+            a.call_type.as_deref().map(|t| format!(" of type {t}")).unwrap_or_default()
+        ),
         (None, None) => bail!(
             "estimate: no output length for {}: give --logs with past calls of the model (output tokens are taken from them), or --max-output TOKENS",
             a.model
@@ -294,7 +314,9 @@ pub fn run(a: EstimateArgs) -> Result<ExitCode> {
         }
     }
     let fits = budgets.iter().all(|b| !b.breaks);
-    let card = rates.tiers.card_for(0);
+    // The rates the largest prompt pays (providers charge long prompts a higher tier).
+    let largest = list.iter().map(|p| counter.chat(p)).max().unwrap_or(0);
+    let card = rates.tiers.card_for(largest);
     let doc = Estimate {
         model: a.model.clone(),
         prompts: list.len() as u64,
@@ -355,7 +377,11 @@ pub fn run(a: EstimateArgs) -> Result<ExitCode> {
 fn sections(e: &Estimate) -> Vec<Section> {
     let o = &e.output_tokens_per_prompt;
     let out_src = if o.source == "logs" {
-        format!("median and p90 of {} past calls", count(o.history_calls))
+        format!(
+            "median and p90 of {} past calls ({})",
+            count(o.history_calls),
+            o.history_models.join(", ")
+        )
     } else {
         "--max-output".to_string()
     };

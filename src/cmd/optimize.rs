@@ -89,6 +89,7 @@ fn sections(o: &Optimize) -> Vec<Section> {
         rows: o
             .suggestions
             .iter()
+            .filter(|s| s.best)
             .map(|s| {
                 vec![
                     ellipsize(&s.group, 18),
@@ -107,7 +108,15 @@ fn sections(o: &Optimize) -> Vec<Section> {
             })
             .collect(),
         numeric: vec![false, false, false, true, true, true, true, true],
-        note: Some(format!("Method: {}.", crate::decide::optimize::METHOD)),
+        note: Some({
+            let alternatives = o.suggestions.iter().filter(|s| !s.best).count();
+            let alt = if alternatives > 0 {
+                format!(" {alternatives} qualifying alternatives (a second-best model for the same work) are in --format json.")
+            } else {
+                String::new()
+            };
+            format!("Method: {}.{alt}", crate::decide::optimize::METHOD)
+        }),
     }];
     if !o.rejected.is_empty() {
         v.push(Section {

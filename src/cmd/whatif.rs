@@ -49,7 +49,20 @@ pub fn run(a: WhatifArgs) -> Result<ExitCode> {
     let lf = settings
         .filters
         .apply(scan.frame.clone().lazy(), &scan.names, &scan.files)?;
-    let w = whatif(&scan, lf, &settings.pricer, &swaps, &a.by, a.top as usize)?;
+    let variant = if settings.force_batch {
+        Variant::Batch
+    } else {
+        Variant::Standard
+    };
+    let w = whatif(
+        &scan,
+        lf,
+        &settings.pricer,
+        &swaps,
+        &a.by,
+        variant,
+        settings.now_ms,
+    )?;
     let stdout = std::io::stdout();
     let color = use_color(a.color, stdout.is_terminal());
     let mut out = std::io::BufWriter::new(stdout.lock());

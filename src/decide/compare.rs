@@ -65,8 +65,8 @@ pub struct Saving {
     pub per_month_usd: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change_cost_usd: Option<f64>,
-    /// Days until the saving repays `change_cost_usd`; null when there is no saving.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Days until the saving repays `change_cost_usd`; null when there is no saving (or no
+    /// --change-cost).
     pub payback_days: Option<f64>,
 }
 
@@ -83,6 +83,16 @@ pub struct GroupRow {
     pub change_pct: Option<f64>,
     pub a_cost_per_call_usd: Option<f64>,
     pub b_cost_per_call_usd: Option<f64>,
+    pub a_input_tokens: u64,
+    pub b_input_tokens: u64,
+    pub a_output_tokens: u64,
+    pub b_output_tokens: u64,
+    pub a_success_rate: Option<f64>,
+    pub b_success_rate: Option<f64>,
+    pub a_latency_p50_s: Option<f64>,
+    pub b_latency_p50_s: Option<f64>,
+    pub a_latency_p95_s: Option<f64>,
+    pub b_latency_p95_s: Option<f64>,
     pub volume_usd: f64,
     pub mix_usd: f64,
     pub rate_usd: f64,
@@ -119,6 +129,8 @@ pub struct Inputs<'a> {
     pub seed: u64,
     pub change_cost: Option<f64>,
     pub fail_above_pct: Option<f64>,
+    /// Said with the result (e.g. that the periods differ in length).
+    pub notes: Vec<String>,
 }
 
 fn pct(from: f64, to: f64) -> Option<f64> {
@@ -172,23 +184,39 @@ pub fn compare(i: &Inputs<'_>) -> Comparison {
     // Groups by key across both sides.
     let rows_of =
         |r: &Report| -> Vec<Row> { r.by.as_ref().map(|g| g.rows.clone()).unwrap_or_default() };
-    let mut groups: BTreeMap<String, (Vec<String>, Side, Side)> = BTreeMap::new();
+    type Entry = (Vec<String>, Side, Side, Option<Row>, Option<Row>);
+    let mut groups: BTreeMap<String, Entry> = BTreeMap::new();
     for (side, rows) in [(0, rows_of(i.a)), (1, rows_of(i.b))] {
         for r in rows {
             let e = groups
                 .entry(r.key.clone())
-                .or_insert_with(|| (r.keys.clone(), Side::default(), Side::default()));
+                .or_insert_with(|| (r.keys.clone(), Side::default(), Side::default(), None, None));
             let s = if side == 0 { &mut e.1 } else { &mut e.2 };
             s.calls += r.calls;
             s.cost += r.cost_usd;
+            if side == 0 {
+                e.3 = Some(r);
+            } else {
+                e.4 = Some(r);
+            }
         }
     }
-    let pairs: Vec<(Side, Side)> = groups.values().map(|(_, a, b)| (*a, *b)).collect();
+    let pairs: Vec<(Side, Side)> = groups.values().map(|(_, a, b, _, _)| (*a, *b)).collect();
     let parts = attribute(&pairs);
     let mut rows: Vec<GroupRow> = groups
         .into_iter()
         .zip(&parts)
-        .map(|((key, (keys, ga, gb)), p)| GroupRow {
+        .map(|((key, (keys, ga, gb, ra, rb)), p)| GroupRow {
+            a_input_tokens: ra.as_ref().map_or(0, |r| r.input_tokens),
+            b_input_tokens: rb.as_ref().map_or(0, |r| r.input_tokens),
+            a_output_tokens: ra.as_ref().map_or(0, |r| r.output_tokens),
+            b_output_tokens: rb.as_ref().map_or(0, |r| r.output_tokens),
+            a_success_rate: ra.as_ref().and_then(|r| r.success_rate),
+            b_success_rate: rb.as_ref().and_then(|r| r.success_rate),
+            a_latency_p50_s: ra.as_ref().and_then(|r| r.p50_s),
+            b_latency_p50_s: rb.as_ref().and_then(|r| r.p50_s),
+            a_latency_p95_s: ra.as_ref().and_then(|r| r.p95_s),
+            b_latency_p95_s: rb.as_ref().and_then(|r| r.p95_s),
             key,
             keys,
             a_calls: ga.calls,
@@ -257,7 +285,7 @@ pub fn compare(i: &Inputs<'_>) -> Comparison {
         },
         None => false,
     };
-    let mut warnings: Vec<String> = Vec::new();
+    let mut warnings: Vec<String> = i.notes.clone();
     if a.calls == 0 {
         warnings.push(format!("A ({}) has no calls", a.label));
     }

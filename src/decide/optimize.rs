@@ -21,6 +21,9 @@ pub struct ModelEvidence {
     /// Mean quality (0–1) over `rated_calls`, when logged.
     pub avg_quality: Option<f64>,
     pub rated_calls: u64,
+    /// Share judged correct over `judged_calls`, when logged.
+    pub share_correct: Option<f64>,
+    pub judged_calls: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +39,9 @@ pub struct Suggestion {
     /// The saving per 30 days at the logs' volume.
     pub saving_per_month_usd: f64,
     pub evidence: String,
+    /// The largest saving for this group and current model: the move to make. The others are
+    /// alternatives, left out of the total.
+    pub best: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -72,6 +78,8 @@ struct Stats {
     success: Option<f64>,
     quality: Option<f64>,
     rated: u64,
+    correct: Option<f64>,
+    judged: u64,
 }
 
 pub fn optimize(
@@ -122,6 +130,15 @@ pub fn optimize(
                 .cast(DataType::UInt64)
                 .sum()
                 .alias("rated_calls"),
+            col(c::CORRECT)
+                .cast(DataType::Float64)
+                .mean()
+                .alias("share_correct"),
+            col(c::CORRECT)
+                .is_not_null()
+                .cast(DataType::UInt64)
+                .sum()
+                .alias("judged_calls"),
         ])
         .collect()?;
     let group_codes: Vec<Vec<Option<i64>>> = by_cols
@@ -134,6 +151,8 @@ pub fn optimize(
     let sr = f64_col(&stats, "success_rate")?;
     let q = f64_col(&stats, "avg_quality")?;
     let rated = u64_col(&stats, "rated_calls")?;
+    let correct = f64_col(&stats, "share_correct")?;
+    let judged = u64_col(&stats, "judged_calls")?;
     // group name → model code → stats
     let mut groups: BTreeMap<String, BTreeMap<u32, Stats>> = BTreeMap::new();
     for i in 0..stats.height() {
@@ -154,6 +173,8 @@ pub fn optimize(
                 success: sr[i],
                 quality: q[i],
                 rated: rated[i].unwrap_or(0),
+                correct: correct[i],
+                judged: judged[i].unwrap_or(0),
             },
         );
     }
@@ -192,7 +213,7 @@ pub fn optimize(
     )?;
     for &t in &targets {
         let name = &scan.names[t as usize];
-        let mut rates = Rates::new(pricer, name);
+        let mut rates = Rates::new(pricer, name, crate::pricing::Variant::Standard);
         let at: Vec<Option<f64>> = (0..calls.len())
             // A call that cannot be repriced keeps its cost: no saving is claimed for it.
             .map(|i| calls.cost[i].map(|own| rates.cost(&calls, i).unwrap_or(own)))
@@ -224,6 +245,8 @@ pub fn optimize(
         success_rate: s.success,
         avg_quality: s.quality,
         rated_calls: s.rated,
+        share_correct: s.correct,
+        judged_calls: s.judged,
     };
     let mut suggestions = Vec::new();
     let mut rejected = Vec::new();
@@ -262,17 +285,39 @@ pub fn optimize(
                         pct(fs.success)
                     ));
                 }
+                // Where the current model's calls are scored, the cheaper one must be scored too,
+                // over as many calls as the evidence needs, and score no lower.
                 if fs.rated > 0 {
                     match ts.quality {
-                        None => reasons.push(
-                            "no quality logged for the cheaper model, while the current one has it"
-                                .into(),
-                        ),
-                        Some(tq) if tq < fs.quality.unwrap_or(0.0) => reasons.push(format!(
-                            "lower quality: {tq:.2} against {:.2}",
-                            fs.quality.unwrap_or(0.0)
+                        Some(tq) if ts.rated >= min_calls => {
+                            if tq < fs.quality.unwrap_or(0.0) {
+                                reasons.push(format!(
+                                    "lower quality: {tq:.2} against {:.2}",
+                                    fs.quality.unwrap_or(0.0)
+                                ));
+                            }
+                        }
+                        _ => reasons.push(format!(
+                            "quality logged for {} of its calls here (--min-calls {min_calls}), while the current model's calls have it",
+                            ts.rated
                         )),
-                        _ => {}
+                    }
+                }
+                if fs.judged > 0 {
+                    match ts.correct {
+                        Some(tc) if ts.judged >= min_calls => {
+                            if tc < fs.correct.unwrap_or(0.0) {
+                                reasons.push(format!(
+                                    "fewer correct answers: {} against {}",
+                                    pct(Some(tc)),
+                                    pct(fs.correct)
+                                ));
+                            }
+                        }
+                        _ => reasons.push(format!(
+                            "correctness logged for {} of its calls here (--min-calls {min_calls}), while the current model's calls have it",
+                            ts.judged
+                        )),
                     }
                 }
                 if monthly < min_saving {
@@ -295,6 +340,7 @@ pub fn optimize(
                         saving_usd: saving,
                         saving_pct: Some(saving / fs.cost * 100.0),
                         saving_per_month_usd: monthly,
+                        best: false,
                         evidence: format!(
                             "{} calls of {} in '{g}' succeed {} (vs {} over {} calls){quality}",
                             ts.calls,
@@ -331,9 +377,12 @@ pub fn optimize(
     });
     // The best move per (group, model) is what one would do; the total counts only those.
     let mut seen = std::collections::BTreeSet::new();
+    for s in &mut suggestions {
+        s.best = seen.insert((s.group.clone(), s.from.model.clone()));
+    }
     let total: f64 = suggestions
         .iter()
-        .filter(|s| seen.insert((s.group.clone(), s.from.model.clone())))
+        .filter(|s| s.best)
         .map(|s| s.saving_per_month_usd)
         .sum();
     let mut warnings = Vec::new();

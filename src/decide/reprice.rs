@@ -1,5 +1,5 @@
 //! A call's cost on another model: its own tokens at that model's list price (standard tier) in
-//! effect at the call's time. What `whatif` and `optimize` are built on.
+//! effect at the call's time (the batch list with `--batch`). What `whatif` and `optimize` are built on.
 
 use crate::normalize::columns::col_names as c;
 use crate::pricing::card::Tokens;
@@ -87,14 +87,16 @@ pub enum Kept {
 pub struct Rates<'p> {
     pricer: &'p Pricer,
     model: String,
+    variant: Variant,
     memo: HashMap<i64, Option<Arc<Resolved>>>,
 }
 
 impl<'p> Rates<'p> {
-    pub fn new(pricer: &'p Pricer, model: &str) -> Rates<'p> {
+    pub fn new(pricer: &'p Pricer, model: &str, variant: Variant) -> Rates<'p> {
         Rates {
             pricer,
             model: model.to_string(),
+            variant,
             memo: HashMap::new(),
         }
     }
@@ -107,11 +109,11 @@ impl<'p> Rates<'p> {
         }
         let ts = calls.ts_ms[i];
         let bucket = ts.div_euclid(BUCKET_MS);
-        let (pricer, model) = (self.pricer, &self.model);
+        let (pricer, model, variant) = (self.pricer, &self.model, self.variant);
         let r = self
             .memo
             .entry(bucket)
-            .or_insert_with(|| pricer.resolve(model, None, ts, Variant::Standard));
+            .or_insert_with(|| pricer.resolve(model, None, ts, variant));
         match r {
             Some(r) => Ok(r.tiers.cost(t)),
             None => Err(Kept::NoPrice),

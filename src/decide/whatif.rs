@@ -3,7 +3,7 @@
 use super::reprice::{Calls, Kept, Rates};
 use crate::engine::filter::glob_match;
 use crate::normalize::columns::col_names as c;
-use crate::pricing::Pricer;
+use crate::pricing::{Pricer, Variant};
 use crate::report::{f64_col, i64_col, key_name, u64_col};
 use crate::scan::Scan;
 use anyhow::{bail, Result};
@@ -78,8 +78,19 @@ pub fn whatif(
     pricer: &Pricer,
     swaps: &[Swap],
     by: &[String],
-    top: usize,
+    variant: Variant,
+    now_ms: i64,
 ) -> Result<Whatif> {
+    // The database's id of each target, to leave alone calls already on it under another name
+    // (gpt-4o-mini-2024-07-18 is gpt-4o-mini).
+    let target_ids: Vec<Option<String>> = swaps
+        .iter()
+        .map(|s| {
+            pricer
+                .resolve(&s.to, None, now_ms, Variant::Standard)
+                .map(|r| r.model_id.clone())
+        })
+        .collect();
     let df = lf.collect()?;
     let calls = Calls::of(df.clone().lazy())?;
     // Model code → the swap it falls under (first match wins).
@@ -95,10 +106,20 @@ pub fn whatif(
             swaps
                 .iter()
                 .position(|s| glob_match(&s.from, name))
-                .filter(|&k| swaps[k].to != *name)
+                .filter(|&k| {
+                    swaps[k].to != *name
+                        && (target_ids[k].is_none()
+                            || pricer
+                                .resolve(name, None, now_ms, Variant::Standard)
+                                .map(|r| r.model_id.clone())
+                                != target_ids[k])
+                })
         })
         .collect();
-    let mut rates: Vec<Rates> = swaps.iter().map(|s| Rates::new(pricer, &s.to)).collect();
+    let mut rates: Vec<Rates> = swaps
+        .iter()
+        .map(|s| Rates::new(pricer, &s.to, variant))
+        .collect();
     let mut after: Vec<Option<f64>> = Vec::with_capacity(calls.len());
     let mut repriced: Vec<bool> = Vec::with_capacity(calls.len());
     let mut per_swap = vec![(0u64, 0.0f64, 0.0f64); swaps.len()];
@@ -193,11 +214,18 @@ pub fn whatif(
     };
     let rows = group(&by_cols)?;
     let by_type = group(&[c::TYPE])?;
-    let mut by_user = group(&[c::USER])?;
-    by_user.truncate(top);
+    let by_user = group(&[c::USER])?;
     let before: f64 = rows.iter().map(|r| r.before_usd).sum();
     let after_total: f64 = rows.iter().map(|r| r.after_usd).sum();
     let mut warnings = Vec::new();
+    for (i, s) in swaps.iter().enumerate() {
+        if swaps[..i].iter().any(|p| p.from == s.from) {
+            warnings.push(format!(
+                "--as '{}={}': '{}' is already swapped by an earlier --as; the first wins",
+                s.from, s.to, s.from
+            ));
+        }
+    }
     let matched: u64 = per_swap.iter().map(|p| p.0).sum::<u64>() + no_tokens + no_price + unpriced;
     if matched == 0 {
         warnings.push(format!(

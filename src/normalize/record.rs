@@ -543,12 +543,31 @@ fn score(slot: &Option<Slot<'_>>) -> Option<f64> {
     }
 }
 
-/// A person's rating: 1–5 stars, or thumbs (a bool, up/down, 👍/👎, positive/negative).
+/// A person's rating. `thumbs` and `feedback` are thumbs: a number above 0 is up (1), 0 or below
+/// down (0). `user_rating` and `rating` are 1–5 stars (→ 0, 0.25 … 1), where 0 and −1 can only
+/// be a thumbs down. Booleans and up/down words mean thumbs under any name.
 fn rating(slot: &Option<Slot<'_>>) -> Option<f64> {
     let s = slot.as_ref()?;
+    let thumbs = matches!(s.field, "thumbs" | "feedback");
+    let of_number = |v: f64| -> Option<f64> {
+        if thumbs {
+            Some(if v > 0.0 { 1.0 } else { 0.0 })
+        } else if v == 0.0 || v == -1.0 {
+            Some(0.0)
+        } else if (1.0..=5.0).contains(&v) {
+            Some((v - 1.0) / 4.0)
+        } else {
+            None
+        }
+    };
     match &s.value {
         Scalar::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
-        Scalar::Str(t) => match t.trim().to_ascii_lowercase().as_str() {
+        Scalar::Str(t) => match t
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' '], "_")
+            .as_str()
+        {
             "up" | "thumbs_up" | "thumbsup" | "👍" | "positive" | "good" | "like" => Some(1.0),
             "down" | "thumbs_down" | "thumbsdown" | "👎" | "negative" | "bad" | "dislike" => {
                 Some(0.0)
@@ -556,10 +575,10 @@ fn rating(slot: &Option<Slot<'_>>) -> Option<f64> {
             other => other
                 .parse::<f64>()
                 .ok()
-                .filter(|v| (1.0..=5.0).contains(v))
-                .map(|v| (v - 1.0) / 4.0),
+                .filter(|v| v.is_finite())
+                .and_then(of_number),
         },
-        Scalar::Num(v) if (1.0..=5.0).contains(v) => Some((v - 1.0) / 4.0),
+        Scalar::Num(v) => of_number(*v),
         _ => None,
     }
 }

@@ -43,7 +43,10 @@ pub fn stabilize(v: &mut Value) {
 }
 
 fn round_sig(x: f64) -> f64 {
-    if x == 0.0 || !x.is_finite() {
+    if x == 0.0 {
+        return 0.0; // never "-0.0"
+    }
+    if !x.is_finite() {
         return x;
     }
     format!("{x:.11e}").parse().unwrap_or(x)
