@@ -11,15 +11,16 @@ run:
 PYENV := target/pyenv
 
 ## The whole test suite: formatting, lints, unit, property and black-box tests of the binary
-## (installs aiosmtpd, and the llm CLI with its echo model for the logs.db tests, first).
-test: $(PYENV)/.installed
+## (installs aiosmtpd, the llm CLI with its echo model for the logs.db tests, and openpyxl to read
+## the XLSX exports back, first).
+test: $(PYENV)/.installed-2
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --quiet -- -D warnings
 	LLMLOG_TEST_PYTHON=$(abspath $(PYENV))/bin/python $(CARGO) test --all-targets
 
-$(PYENV)/.installed:
+$(PYENV)/.installed-2:
 	python3 -m venv $(PYENV)
-	$(PYENV)/bin/python -m pip install --quiet --disable-pip-version-check aiosmtpd llm==0.36 llm-echo
+	$(PYENV)/bin/python -m pip install --quiet --disable-pip-version-check aiosmtpd llm==0.36 llm-echo openpyxl
 	touch $@
 
 ## 1 GB benchmark against polars, DuckDB and pandas (release build; peers installed in

@@ -17,8 +17,9 @@ skipped line).",
     after_help = "Examples:\n  llmlog analyze logs/*.jsonl\n  llmlog analyze 'logs/**/*.jsonl.gz' --last 7d --by project,model\n  cat calls.jsonl | llmlog analyze - --format json | jq .summary.cost_usd\n  llmlog pricing claude"
 )]
 pub struct Cli {
+    /// Without one: the overview (`llmlog costs`) of the logs llmlog.toml names (logs = [...]).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -42,6 +43,19 @@ pub enum Command {
     /// May this call spend? Exit 0 yes, 1 when a hard-limit budget covering it is closed (the
     /// model to use — the fallback in force — on stdout), 2 on an error.
     Guard(GuardArgs),
+    /// The overview: today, this week, this month, all time, budgets, top models and types.
+    Costs(CostsArgs),
+    /// The monthly report for finance: summary, breakdowns, weekday/weekend, the peak day and
+    /// what drove it, the budgets' month (table, markdown, json, or -o report.xlsx).
+    Report(ReportArgs),
+    /// One line per customer (or user, project, any field): calls, tokens, cost, markup, fees and
+    /// the amount due, reconciled with analyze (csv, json, xlsx).
+    Bill(BillArgs),
+    /// The most expensive conversations: cost, messages, models, first and last time, title.
+    Conversations(ConversationsArgs),
+    /// Yesterday's (or last week's) summary against the period before, budgets and top movers;
+    /// --send delivers it once through the configured email and webhook.
+    Digest(DigestArgs),
     /// Two periods (or two sets of logs) side by side: what changed, and whether it came from
     /// more calls, pricier groups or each group's cost per call.
     Compare(CompareArgs),
@@ -51,6 +65,169 @@ pub enum Command {
     Optimize(OptimizeArgs),
     /// What a prompt or a batch will cost before you run it, and whether it fits the budgets.
     Estimate(EstimateArgs),
+}
+
+/// The period a view covers (with --since/--until/--last of the input flags).
+#[derive(Args, Debug, Clone, Default)]
+pub struct PeriodArgs {
+    /// A calendar month, e.g. 2026-11 (in --tz). Default: the month of the last call.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+
+    /// A calendar year.
+    #[arg(long, value_name = "YYYY")]
+    pub year: Option<String>,
+
+    /// First day (with --to; both days included).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+
+    /// Last day, included.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog costs logs/\n  llmlog costs logs/ --format json | jq .this_month.cost_usd\n  llmlog            # the same, when llmlog.toml names the logs (logs = [\"logs/\"])\n\nWeeks start on Monday; today, this week and this month are in --tz."
+)]
+pub struct CostsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Models and types listed.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub top: u32,
+
+    /// Output format: table, json or markdown. Default: table on a terminal, json when piped.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// Colour: auto, always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog report logs/ --month 2026-11\n  llmlog report logs/ --month 2026-11 -o november.xlsx\n  llmlog report logs/ --year 2026 --format markdown > 2026.md\n  llmlog report logs/ --from 2026-11-01 --to 2026-11-15 --format json\n\nThe peak day names the model, type and user with the largest share of its cost, and its change against the period's median day (days without calls count as $0)."
+)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub period: PeriodArgs,
+
+    /// Users listed.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: u32,
+
+    /// Write the report to a file: .xlsx (one sheet per section) or any other name for the
+    /// --format text.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<String>,
+
+    /// Output format. Default: table on a terminal, json when piped.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// Colour: auto, always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog bill logs/ --month 2026-11\n  llmlog bill logs/ --month 2026-11 --markup 20% --per-call-fee 0.001 --min-charge 5 -o bill.xlsx\n  llmlog bill logs/ --month 2026-11 --by project --format csv > invoice.csv\n\nAmount = cost + markup + calls × fee, raised to --min-charge for a customer below it. Customers come from customer_id, customer, tenant, org_id or account_id (--by customer, the default when logged), else the user. Calls naming no customer are billed to (none), so the totals equal analyze's for the same window."
+)]
+pub struct BillArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub period: PeriodArgs,
+
+    /// Who is billed: customer (default when the logs name customers, else user), project, or any
+    /// field.
+    #[arg(long, value_name = "FIELD")]
+    pub by: Option<String>,
+
+    /// Markup on the provider cost: 20% or 0.2.
+    #[arg(long, value_name = "PCT")]
+    pub markup: Option<String>,
+
+    /// A fee per call, in dollars.
+    #[arg(long, value_name = "USD")]
+    pub per_call_fee: Option<f64>,
+
+    /// The least a customer with calls is charged for the period.
+    #[arg(long, value_name = "USD")]
+    pub min_charge: Option<f64>,
+
+    /// Write the bill to a file: .xlsx, .csv or .json (by extension).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<String>,
+
+    /// Output format. Default: table on a terminal, csv when piped.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// Colour: auto, always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog conversations logs/ --top 10\n  llmlog conversations ~/.config/io.datasette.llm/logs.db --format json\n\nA conversation is the calls sharing a conversation_id (session_id, thread_id, Claude Code's sessionId…); its title comes from conversation_name (or llm's conversations table)."
+)]
+pub struct ConversationsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Conversations listed.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: u32,
+
+    /// Output format. Default: table on a terminal, json when piped.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// Colour: auto, always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DigestPeriod {
+    Daily,
+    Weekly,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog digest logs/                      # yesterday against the day before\n  llmlog digest logs/ --period weekly --send   # last week, by the configured email and webhook\n\nA daily digest covers yesterday; a weekly one the last full week (Monday to Sunday), in --tz. With --send it is delivered once per period: what was sent is remembered in the state directory (as watch's alerts are), so running it again — from cron, say — sends nothing twice. `watch` sends it on a schedule with [alerts.digest] period = \"daily\", at = \"09:00\"."
+)]
+pub struct DigestArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// daily (yesterday) or weekly (last week).
+    #[arg(long, value_enum, default_value_t = DigestPeriod::Daily)]
+    pub period: DigestPeriod,
+
+    /// Deliver it through the email and webhook sinks of llmlog.toml, once per period.
+    #[arg(long)]
+    pub send: bool,
+
+    /// The state directory that remembers what was sent (default: as for watch).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<String>,
+
+    /// Output format: table, json or markdown.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
 }
 
 #[derive(Args, Debug)]

@@ -19,4 +19,5 @@ pub mod pricing;
 pub mod render;
 pub mod report;
 pub mod scan;
+pub mod views;
 pub mod watch;

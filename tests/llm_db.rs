@@ -71,6 +71,32 @@ fn reads_a_logs_db_written_by_the_real_llm_cli() {
     // A directory holding it works too (logs.db is picked up by name).
     let r = analyze_json(&[dir.path().to_str().unwrap(), "--tz", "UTC"]);
     assert_eq!(r["summary"]["calls"], calls);
+    // Each prompt started a conversation, which llm names; the names come through.
+    let names = sql(
+        &db,
+        "select group_concat(name, '|') from (select name from threads order by name)",
+    );
+    let out = llmlog()
+        .args([
+            "conversations",
+            db.to_str().unwrap(),
+            "--tz",
+            "UTC",
+            "-f",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total"], 3, "{v}");
+    let mut got: Vec<String> = v["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or("").to_string())
+        .collect();
+    got.sort();
+    assert_eq!(got.join("|"), names.trim());
 }
 
 #[test]

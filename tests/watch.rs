@@ -752,3 +752,114 @@ fn a_live_retry_loop_alerts_once_and_not_again_after_a_restart() {
         w.alerts()
     );
 }
+
+/// Yesterday (Nov 10) cost $5 over two calls; the day before $2.
+fn digest_logs(logs: &Path) {
+    append(
+        &logs.join("app.jsonl"),
+        "{\"timestamp\": \"2026-11-09T10:00:00Z\", \"model\": \"a\", \"cost\": 2.0}\n{\"timestamp\": \"2026-11-10T10:00:00Z\", \"model\": \"a\", \"cost\": 1.0}\n{\"timestamp\": \"2026-11-10T11:00:00Z\", \"model\": \"b\", \"cost\": 4.0}\n",
+    );
+}
+
+#[test]
+fn digest_is_sent_once_to_smtp_and_webhook_across_runs() {
+    let (t, logs, state) = dirs();
+    digest_logs(&logs);
+    let smtp = Smtp::start(t.path());
+    let (port, bodies) = http_server(0);
+    let cfg = t.path().join("llmlog.toml");
+    std::fs::write(
+        &cfg,
+        format!("timezone = \"UTC\"\n[alerts.email]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"llmlog@example.com\"\nto = [\"finance@example.com\"]\ntimeout_s = 5\n[alerts.webhook]\nurl = \"http://127.0.0.1:{port}/hook\"\nformat = \"json\"\n", smtp.port),
+    )
+    .unwrap();
+    let send = || {
+        run(&[
+            "digest",
+            logs.to_str().unwrap(),
+            "--send",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--now",
+            "2026-11-11T09:00:00Z",
+        ])
+    };
+    let out = send();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let end = Instant::now() + Duration::from_secs(10);
+    while smtp.messages().is_empty() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mail = smtp.messages();
+    assert_eq!(mail.len(), 1);
+    assert!(
+        mail[0].contains("LLM spend daily digest, 2026-11-10: $5.00"),
+        "{}",
+        mail[0]
+    );
+    assert!(
+        mail[0].contains("+150% on the period before"),
+        "{}",
+        mail[0]
+    );
+    assert_eq!(bodies.lock().unwrap().len(), 1);
+    assert!(bodies.lock().unwrap()[0].contains("\"kind\":\"digest\""));
+    // Run again (cron, a restart): nothing is sent twice.
+    let out = send();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already sent"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(smtp.messages().len(), 1);
+    assert_eq!(bodies.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn watch_sends_the_scheduled_digest_once() {
+    let (t, logs, state) = dirs();
+    digest_logs(&logs);
+    let (port, bodies) = http_server(0);
+    let cfg = t.path().join("llmlog.toml");
+    std::fs::write(
+        &cfg,
+        format!("timezone = \"UTC\"\n[alerts.digest]\nperiod = \"daily\"\nat = \"08:30\"\n[alerts.webhook]\nurl = \"http://127.0.0.1:{port}/hook\"\nformat = \"json\"\n"),
+    )
+    .unwrap();
+    let once = |now: &str| {
+        let out = run(&[
+            "watch",
+            "--once",
+            "--poll",
+            logs.to_str().unwrap(),
+            "--config",
+            cfg.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--now",
+            now,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    once("2026-11-11T08:00:00Z"); // before 08:30: not yet
+    assert_eq!(bodies.lock().unwrap().len(), 0);
+    once("2026-11-11T09:00:00Z");
+    assert_eq!(bodies.lock().unwrap().len(), 1);
+    assert!(bodies.lock().unwrap()[0].contains("2026-11-10"));
+    once("2026-11-11T10:00:00Z"); // the same day again: already sent
+    assert_eq!(bodies.lock().unwrap().len(), 1);
+}

@@ -1,15 +1,20 @@
 //! One file per subcommand; each turns settings into an exit code.
 
 pub mod analyze;
+pub mod bill;
 pub mod budget;
 pub mod check;
 pub mod compare;
+pub mod conversations;
+pub mod costs;
 pub mod dashboard;
+pub mod digest;
 pub mod estimate;
 pub mod guard;
 pub mod optimize;
 pub mod pricing;
 pub mod progress;
+pub mod report;
 pub mod watch;
 pub mod whatif;
 
@@ -23,7 +28,10 @@ pub const EXIT_TRIPPED: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return no_command();
+    };
+    match command {
         Command::Analyze(a) => analyze::run(a),
         Command::Pricing(p) => pricing::run(p),
         Command::Budget(crate::cli::BudgetCommand::Status(b)) => budget::run(b),
@@ -31,11 +39,33 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Dashboard(d) => dashboard::run(d),
         Command::Watch(w) => watch::run(w),
         Command::Guard(g) => guard::run(g),
+        Command::Costs(c) => costs::run(c),
+        Command::Report(r) => report::run(r),
+        Command::Bill(b) => bill::run(b),
+        Command::Conversations(c) => conversations::run(c),
+        Command::Digest(d) => digest::run(d),
         Command::Compare(c) => compare::run(c),
         Command::Whatif(w) => whatif::run(w),
         Command::Optimize(o) => optimize::run(o),
         Command::Estimate(e) => estimate::run(e),
     }
+}
+
+/// `llmlog` alone: the overview when the config names the logs, else the help.
+fn no_command() -> Result<ExitCode> {
+    use clap::{CommandFactory, Parser};
+    let Some(Command::Costs(args)) = crate::cli::Cli::parse_from(["llmlog", "costs"]).command
+    else {
+        unreachable!("`llmlog costs` parses as the costs command")
+    };
+    let settings = crate::config::Settings::from_args(&args.input)?;
+    if settings.log_paths.is_empty() {
+        crate::cli::Cli::command().print_help()?;
+        println!();
+        println!("(Name your logs in llmlog.toml — logs = [\"logs/\"] — and `llmlog` alone shows the overview.)");
+        return Ok(ExitCode::from(EXIT_ERROR));
+    }
+    costs::run(args)
 }
 
 /// Whether colour is wanted on a stream: never with NO_COLOR, else as chosen or when a terminal.

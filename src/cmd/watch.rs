@@ -29,7 +29,12 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 fn settings_of(a: &WatchArgs) -> Result<Settings> {
-    let input = InputArgs {
+    Settings::from_args(&settings_input(a))
+}
+
+/// The input flags watch shares with the other commands.
+fn settings_input(a: &WatchArgs) -> InputArgs {
+    InputArgs {
         paths: a.paths.clone(),
         tz: a.tz.clone(),
         pricing: a.pricing.clone(),
@@ -46,11 +51,10 @@ fn settings_of(a: &WatchArgs) -> Result<Settings> {
         agents: false,
         config: a.config.clone(),
         budgets: a.budgets.clone(),
-    };
-    Settings::from_args(&input)
+    }
 }
 
-fn sinks(cfg: &AlertsSection, color: bool) -> Result<Vec<Box<dyn AlertSink>>> {
+pub(crate) fn sinks(cfg: &AlertsSection, color: bool) -> Result<Vec<Box<dyn AlertSink>>> {
     let mut out: Vec<Box<dyn AlertSink>> = vec![Box::new(alert::terminal::Terminal { color })];
     if let Some(e) = &cfg.email {
         out.push(Box::new(alert::email::Email::new(e)?));
@@ -259,6 +263,20 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
         eprintln!("llmlog: note: --live draws only when stdout is a terminal");
     }
     let interval = Duration::from_secs_f64(a.interval);
+    // [alerts.digest]: the period and the local minute of the day from which it is sent.
+    let digest_rule = match &cfg.digest {
+        None => None,
+        Some(d) => {
+            let period = match d.period.as_str() {
+                "daily" => crate::cli::DigestPeriod::Daily,
+                "weekly" => crate::cli::DigestPeriod::Weekly,
+                other => bail!("[alerts.digest] period = \"{other}\": use \"daily\" or \"weekly\""),
+            };
+            let at = crate::views::digest::parse_at(d.at.as_deref().unwrap_or("09:00"))?;
+            Some((period, at))
+        }
+    };
+    let mut digest_tried: Option<(String, std::time::Instant)> = None;
     let mut first = true;
     let mut pending_expensive = initial_expensive;
     let mut last_counts = (u64::MAX, 0u64, 0u64);
@@ -381,6 +399,21 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
                 sinks: sink_names.clone(),
             });
         }
+        if let Some((period, at_minute)) = digest_rule {
+            if let Err(e) = scheduled_digest(
+                &a,
+                &settings,
+                &cfg,
+                &dir,
+                period,
+                at_minute,
+                now_ms,
+                &mut digest_tried,
+                &events,
+            ) {
+                eprintln!("llmlog: warning: digest: {e:#}");
+            }
+        }
 
         // Every delivery finished so far is recorded now; with --once, wait until every alert
         // is out (or failing).
@@ -471,6 +504,59 @@ fn dedupe_horizon_ms(settings: &Settings) -> i64 {
         .max()
         .unwrap_or(1);
     (days + 2) * 86_400_000
+}
+
+/// Sends the period's digest once it is due (from `at`, local), unless it was sent: the logs are
+/// read again for it (once a day or week), and a failed send is retried every 5 minutes.
+#[allow(clippy::too_many_arguments)]
+fn scheduled_digest(
+    a: &WatchArgs,
+    settings: &Settings,
+    cfg: &AlertsSection,
+    dir: &std::path::Path,
+    period: crate::cli::DigestPeriod,
+    at_minute: u32,
+    now_ms: i64,
+    tried: &mut Option<(String, std::time::Instant)>,
+    events: &Events,
+) -> Result<()> {
+    use crate::views::digest;
+    let local = chrono::DateTime::from_timestamp_millis(now_ms)
+        .unwrap_or_default()
+        .with_timezone(&settings.tz);
+    use chrono::Timelike;
+    if !digest::due(at_minute, local.hour() * 60 + local.minute()) {
+        return Ok(());
+    }
+    let sinks = sinks(cfg, false)?;
+    let id = digest::key_at(period, now_ms, settings.tz);
+    if digest::all_sent(dir, &id, &sinks) {
+        return Ok(());
+    }
+    if let Some((last, when)) = tried {
+        if *last == id && when.elapsed() < Duration::from_secs(300) {
+            return Ok(());
+        }
+    }
+    let input = InputArgs {
+        paths: a.paths.clone(),
+        ..settings_input(a)
+    };
+    let scan = super::analyze::load(&input, settings, false)?;
+    let mut s2 = Settings::from_args(&input)?;
+    s2.now_ms = now_ms;
+    let d = digest::build(&scan, &s2, period)?;
+    let at = format_local(now_ms, settings.tz);
+    let alert = digest::alert(&d, &at);
+    let (sent, _, failed) = digest::send_once(&alert, &sinks, dir)?;
+    if sent > 0 {
+        events.emit(json!({ "event": "digest", "digest": &d }));
+    }
+    for f in failed {
+        eprintln!("llmlog: warning: digest not delivered to {f}; retrying in 5 minutes");
+    }
+    *tried = Some((id, std::time::Instant::now()));
+    Ok(())
 }
 
 /// `[alerts.loop]` → the detector's rule and the minimum error share.

@@ -21,6 +21,10 @@ pub struct ConfigFile {
     /// Read by `llmlog watch`; validated here so a typo is caught by every command.
     #[serde(default)]
     pub alerts: Option<AlertsSection>,
+    /// The logs `llmlog` alone (the overview), `costs` and `digest` read when given no paths,
+    /// relative to this file.
+    #[serde(default)]
+    pub logs: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -63,6 +67,8 @@ pub struct AlertsSection {
     /// Runaway loops: `calls` near-identical calls of one user or conversation `within` a span.
     #[serde(rename = "loop")]
     pub loops: Option<LoopAlertRule>,
+    /// A digest sent on a schedule by `watch`.
+    pub digest: Option<DigestRule>,
     pub email: Option<EmailSink>,
     pub webhook: Option<WebhookSink>,
 }
@@ -71,6 +77,15 @@ pub struct AlertsSection {
 #[serde(deny_unknown_fields)]
 pub struct SpikeRule {
     pub factor: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestRule {
+    /// "daily" (yesterday) or "weekly" (last week, Monday to Sunday).
+    pub period: String,
+    /// Local time of day from which it is sent, "09:00".
+    pub at: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -34,6 +34,9 @@ pub struct Settings {
     pub config_path: Option<std::path::PathBuf>,
     /// `[alerts]` of the config, for `watch`.
     pub alerts: Option<file::AlertsSection>,
+    /// `logs = [...]` of the config (relative to it): what `llmlog` alone, `costs` and `digest`
+    /// read when given no paths.
+    pub log_paths: Vec<String>,
 }
 
 pub fn resolve_tz(flag: Option<&str>) -> Result<Tz> {
@@ -218,6 +221,23 @@ impl Settings {
             strict: a.strict,
             budgets,
             alerts: config.as_ref().and_then(|c| c.file.alerts.clone()),
+            log_paths: config
+                .as_ref()
+                .map(|c| {
+                    let base = c.path.parent().unwrap_or(Path::new("."));
+                    c.file
+                        .logs
+                        .iter()
+                        .map(|l| {
+                            if Path::new(l).is_absolute() || base.as_os_str().is_empty() {
+                                l.clone()
+                            } else {
+                                base.join(l).to_string_lossy().into_owned()
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             config_path: config.map(|c| c.path),
         })
     }

@@ -30,6 +30,31 @@ pub fn jsonl(path: &Path) -> Result<Vec<u8>> {
     .with_context(|| format!("{}: cannot open it as SQLite", path.display()))?;
     let mut out = Vec::new();
     let mut found = false;
+    // Conversation titles: llm names each conversation (0.36+: thread) after its first prompt.
+    let mut titles: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for query in [
+        "SELECT id, name FROM conversations",
+        "SELECT id, name FROM threads",
+    ] {
+        let Ok(mut stmt) = db.prepare(query) else {
+            continue;
+        };
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+            ))
+        });
+        if let Ok(rows) = rows {
+            for (id, name) in rows.flatten() {
+                if let (Some(id), Some(name)) = (id, name) {
+                    if !name.is_empty() && name.len() <= MAX_TEXT {
+                        titles.insert(id, name);
+                    }
+                }
+            }
+        }
+    }
     for table in TABLES {
         let exists: bool = db
             .query_row(
@@ -62,6 +87,15 @@ pub fn jsonl(path: &Path) -> Result<Vec<u8>> {
                     ValueRef::Text(_) | ValueRef::Blob(_) => continue,
                 };
                 obj.insert(name.clone(), v);
+            }
+            let title = obj
+                .get("conversation_id")
+                .or_else(|| obj.get("thread_id"))
+                .and_then(|v| v.as_str())
+                .and_then(|id| titles.get(id))
+                .cloned();
+            if let Some(t) = title {
+                obj.insert("conversation_name".into(), t.into());
             }
             serde_json::to_writer(&mut out, &obj)?;
             out.push(b'\n');

@@ -22,6 +22,8 @@ pub mod col_names {
     pub const CONVERSATION: &str = "conversation";
     pub const ERROR_KIND: &str = "error_kind";
     pub const SOURCE: &str = "source";
+    pub const CUSTOMER: &str = "customer";
+    pub const CONVERSATION_NAME: &str = "conversation_name";
     pub const OK: &str = "ok";
     pub const INPUT_TOKENS: &str = "input_tokens";
     pub const OUTPUT_TOKENS: &str = "output_tokens";
@@ -99,7 +101,7 @@ pub struct Columns<'d> {
     ts_ms: Vec<i64>,
     day: Vec<i32>,
     hour: Vec<i32>,
-    dims: [Vec<u32>; 9],
+    dims: [Vec<u32>; 11],
     ok: Vec<bool>,
     tokens: [Vec<u32>; 5],
     cost: Vec<Option<f64>>,
@@ -166,7 +168,7 @@ impl<'d> Columns<'d> {
         self.ts_ms.push(r.ts_ms);
         self.day.push(day);
         self.hour.push(hour as i32);
-        let mut codes = [0u32; 9];
+        let mut codes = [0u32; 11];
         for (i, d) in super::dimension::Dimension::TEXT.iter().enumerate() {
             codes[i] = self.code(d.of(r));
         }

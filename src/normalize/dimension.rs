@@ -18,6 +18,10 @@ pub enum Dimension {
     /// Which adapter read the call: `app` for app logs, else the agent or export
     /// (`claude_code`, `codex`, `copilot`, `openai_batch`, …).
     Source,
+    /// Who is billed for the call (`customer_id`, `tenant`, `org_id`, `account_id`).
+    Customer,
+    /// A conversation's title, where the log gives one.
+    ConversationName,
     Status,
     File,
     Day,
@@ -28,7 +32,7 @@ use Dimension as D;
 
 impl Dimension {
     /// Every dimension, in the order help texts list them.
-    pub const ALL: [Dimension; 13] = [
+    pub const ALL: [Dimension; 15] = [
         D::Model,
         D::Provider,
         D::Type,
@@ -38,6 +42,8 @@ impl Dimension {
         D::Conversation,
         D::Error,
         D::Source,
+        D::Customer,
+        D::ConversationName,
         D::Status,
         D::File,
         D::Day,
@@ -45,7 +51,7 @@ impl Dimension {
     ];
 
     /// The string dimensions stored as dictionary codes, in the frame's column order.
-    pub const TEXT: [Dimension; 9] = [
+    pub const TEXT: [Dimension; 11] = [
         D::Model,
         D::Provider,
         D::Type,
@@ -55,6 +61,8 @@ impl Dimension {
         D::Conversation,
         D::Error,
         D::Source,
+        D::Customer,
+        D::ConversationName,
     ];
 
     /// The canonical name (what help texts and JSON use).
@@ -69,6 +77,8 @@ impl Dimension {
             D::Conversation => "conversation",
             D::Error => "error",
             D::Source => "source",
+            D::Customer => "customer",
+            D::ConversationName => "conversation_name",
             D::Status => "status",
             D::File => "file",
             D::Day => "day",
@@ -88,6 +98,8 @@ impl Dimension {
             D::Conversation => c::CONVERSATION,
             D::Error => c::ERROR_KIND,
             D::Source => c::SOURCE,
+            D::Customer => c::CUSTOMER,
+            D::ConversationName => c::CONVERSATION_NAME,
             D::Status => c::OK,
             D::File => c::FILE,
             D::Day => c::DAY,
@@ -108,6 +120,8 @@ impl Dimension {
             "error" | "error_kind" => D::Error,
             "status" => D::Status,
             "source" | "agent" => D::Source,
+            "customer" | "tenant" => D::Customer,
+            "conversation_name" => D::ConversationName,
             "file" => D::File,
             "day" => D::Day,
             "hour" => D::Hour,
@@ -137,6 +151,7 @@ impl Dimension {
                 | D::Tag
                 | D::Conversation
                 | D::Source
+                | D::Customer
         )
     }
 
@@ -152,6 +167,8 @@ impl Dimension {
             D::Conversation => r.conversation.as_deref(),
             D::Error => r.error_kind.as_deref(),
             D::Source => Some(r.source),
+            D::Customer => r.customer.as_deref(),
+            D::ConversationName => r.conversation_name.as_deref(),
             D::Status | D::File | D::Day | D::Hour => None,
         }
     }

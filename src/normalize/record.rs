@@ -20,6 +20,10 @@ pub struct CallRecord<'a> {
     /// Tags joined by commas, in the order logged.
     pub tags: Option<Cow<'a, str>>,
     pub conversation: Option<Cow<'a, str>>,
+    /// The conversation's title, where logged (`conversation_name`; llm's conversations).
+    pub conversation_name: Option<Cow<'a, str>>,
+    /// Who is billed (`customer_id`, `tenant`, `org_id`, `account_id`).
+    pub customer: Option<Cow<'a, str>>,
     /// The request id calls are deduplicated on (request id, or Claude Code's message id +
     /// request id), as the shape names it.
     pub dedupe_key: Option<Cow<'a, str>>,
@@ -316,6 +320,8 @@ impl Normalizer {
             tags: tags(&raw.tags),
             conversation: text(&raw.conversation)
                 .or_else(|| inherited.conversation.clone().map(Cow::Owned)),
+            conversation_name: text(&raw.conversation_name),
+            customer: text(&raw.customer),
             dedupe_key,
             content_hash,
             ok,

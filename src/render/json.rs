@@ -42,7 +42,8 @@ pub fn stabilize(v: &mut Value) {
     }
 }
 
-fn round_sig(x: f64) -> f64 {
+/// `x` to 12 significant digits (see `write_stable`).
+pub fn round_sig(x: f64) -> f64 {
     if x == 0.0 {
         return 0.0; // never "-0.0"
     }

@@ -7,6 +7,7 @@ pub mod format;
 pub mod json;
 pub mod markdown;
 pub mod sections;
+pub mod sheet;
 pub mod table;
 
 use crate::report::Report;

@@ -18,6 +18,11 @@ impl Shape for CamelCase {
             "startTime" => f(F::Timestamp, 6, "startTime"),
             "endTime" => f(F::EndTime, 0, "endTime"),
             "userId" => f(F::User, 1, "userId"),
+            "customerId" => f(F::Customer, 6, "customerId"),
+            "tenantId" => f(F::Customer, 7, "tenantId"),
+            "orgId" => f(F::Customer, 8, "orgId"),
+            "accountId" => f(F::Customer, 9, "accountId"),
+            "conversationName" => f(F::ConversationName, 2, "conversationName"),
             // Claude Code writes `sessionId` too; it is both a conversation id and its marker.
             "sessionId" if ctx == Ctx::Top => Some(Target::Marker(Marker::SessionId)),
             "sessionId" => f(F::Conversation, 3, "sessionId"),
