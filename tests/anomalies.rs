@@ -308,10 +308,107 @@ fn short_history_says_so_instead() {
     assert_eq!(v["anomalies"], serde_json::json!([]));
     let notes = v["finding_notes"].to_string();
     assert!(
-        notes.contains("need more than 24 hours of history"),
+        notes.contains("hourly anomalies need 5 days of history"),
         "{notes}"
     );
     // --anomaly-k is checked.
     let out = run(&["analyze", "--anomaly-k", "-1", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Quiet logs of other rhythms: nothing may be flagged.
+#[test]
+fn quiet_logs_of_every_rhythm_raise_nothing() {
+    let mut g = Gen(0x2545f4914f6cdd1d);
+    let mut s = String::new();
+    // (1) A short busy day: 4 busy hours, 20 quiet ones, for 5 weeks.
+    for d in 0..35 {
+        for h in 0..24 {
+            let n = if (13..17).contains(&h) { 120 } else { 2 };
+            for i in 0..n {
+                let day =
+                    chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap() + chrono::Days::new(d);
+                writeln!(s, r#"{{"timestamp":"{day}T{h:02}:{:02}:00Z","model":"m","type":"chat","user_id":"u{}","input_tokens":{},"cost_usd":{:.6}}}"#, i % 60, g.below(40), 300 + g.below(400), 0.001 + 0.002 * g.unit()).unwrap();
+            }
+        }
+    }
+    // (2) A nightly batch job: 200 distinct classification prompts at 02:00 every night, one user.
+    for d in 0..35 {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap() + chrono::Days::new(d);
+        for i in 0..200 {
+            writeln!(s, r#"{{"timestamp":"{day}T02:{:02}:{:02}Z","model":"m","type":"classify","user_id":"batch","input_tokens":{},"cost_usd":0.0004}}"#, i / 60, i % 60, 200 + g.below(300)).unwrap();
+        }
+    }
+    // (3) An agent session: 40 calls in 10 minutes, the context growing by 150–500 tokens a call.
+    let mut ctx = 60_000;
+    for i in 0..40 {
+        ctx += 150 + g.below(350);
+        writeln!(s, r#"{{"timestamp":"2026-10-20T15:{:02}:{:02}Z","model":"claude","type":"agent","conversation_id":"sess1","input_tokens":{ctx},"cost_usd":0.0001}}"#, i / 4, (i % 4) * 15).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let v = analyze(dir.path(), &[("quiet.jsonl", s)]);
+    assert_eq!(v["loops"], serde_json::json!([]), "{:#}", v["loops"]);
+    assert_eq!(
+        v["anomalies"],
+        serde_json::json!([]),
+        "{:#}",
+        v["anomalies"]
+    );
+}
+
+#[test]
+fn sparse_dev_logs_and_a_dst_night_raise_nothing() {
+    let mut g = Gen(7);
+    let mut s = String::new();
+    // A developer's log: a handful of calls on some days, sessions of up to 12 calls.
+    for d in 0..42u64 {
+        if g.unit() < 0.4 {
+            continue;
+        }
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 9, 25).unwrap() + chrono::Days::new(d);
+        let n = 1 + g.below(12);
+        let h = 9 + g.below(9);
+        for i in 0..n {
+            writeln!(s, r#"{{"timestamp":"{day}T{h:02}:{:02}:00Z","model":"m","input_tokens":{},"cost_usd":{:.5}}}"#, i * 3, 100 + g.below(2000), 0.0005 + 0.01 * g.unit()).unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("s.jsonl");
+    std::fs::write(&p, s).unwrap();
+    let v = common::analyze_json(&[p.to_str().unwrap(), "--tz", "UTC"]);
+    assert_eq!(
+        v["anomalies"],
+        serde_json::json!([]),
+        "{:#}",
+        v["anomalies"]
+    );
+    assert_eq!(v["loops"], serde_json::json!([]), "{:#}", v["loops"]);
+    // Flat traffic through New York's fall-back night (Nov 1, 2026): 30 calls every hour for
+    // five weeks; the repeated hour is an hour of its own, not 60 calls.
+    let mut s = String::new();
+    let start = chrono::DateTime::parse_from_rfc3339("2026-10-01T00:00:00Z")
+        .unwrap()
+        .timestamp();
+    for hour in 0..(35 * 24) {
+        for i in 0..30 {
+            let t = chrono::DateTime::from_timestamp(start + hour * 3600 + i * 120, 0).unwrap();
+            writeln!(
+                s,
+                r#"{{"timestamp":"{}","model":"flat","input_tokens":{},"cost_usd":0.001}}"#,
+                t.format("%Y-%m-%dT%H:%M:%SZ"),
+                100 + i
+            )
+            .unwrap();
+        }
+    }
+    let p = dir.path().join("dst.jsonl");
+    std::fs::write(&p, s).unwrap();
+    let v = common::analyze_json(&[p.to_str().unwrap(), "--tz", "America/New_York"]);
+    assert_eq!(
+        v["anomalies"],
+        serde_json::json!([]),
+        "{:#}",
+        v["anomalies"]
+    );
+    assert_eq!(v["loops"], serde_json::json!([]), "{:#}", v["loops"]);
 }

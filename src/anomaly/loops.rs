@@ -2,7 +2,7 @@
 //! type and model), many within a short window — a retry loop, an agent stuck on one step.
 //!
 //! A burst starts when a key has at least `calls` calls within `within` and at least 80% of them
-//! have input tokens within ±`similar` of their median (a loop resends the same prompt; a normal
+//! have input tokens within ±`similar` (2%) of their median (a loop resends the same prompt; a normal
 //! conversation's context grows). It lasts while the window keeps at least half that many calls;
 //! the same detector runs over the sorted calls in analyze and over appended lines in watch.
 
@@ -24,7 +24,9 @@ impl Default for LoopRule {
         LoopRule {
             calls: 30,
             within_ms: 10 * 60_000,
-            similar: 0.1,
+            // A loop resends the same prompt: ±2% keeps an agent session whose context grows a
+            // little each turn (and cache reads count as input) out.
+            similar: 0.02,
         }
     }
 }
@@ -61,6 +63,8 @@ pub struct Burst<K> {
 
 struct KeyState<K> {
     window: VecDeque<Event>,
+    /// Calls to skip before the window's test runs again after it failed (it sorts).
+    skip: usize,
     active: Option<Burst<K>>,
     /// Every call of the key: count, first and last time (for its normal rate).
     seen: u64,
@@ -111,6 +115,7 @@ impl<K: Hash + Eq + Clone> Detector<K> {
             Some(st) => st,
             None => self.keys.entry(key.clone()).or_insert_with(|| KeyState {
                 window: VecDeque::new(),
+                skip: 0,
                 active: None,
                 seen: 0,
                 first_ms: e.ts_ms,
@@ -142,8 +147,13 @@ impl<K: Hash + Eq + Clone> Detector<K> {
                 b.cost += e.cost;
                 b.last = (e.file, e.line);
             }
+            None if like_last && st.skip > 0 => st.skip -= 1,
             None if like_last && st.window.len() >= rule.calls.max(2) => {
                 let (median_input, share) = alike(&st.window, rule.similar);
+                if share < SIMILAR_SHARE {
+                    // Not alike yet: the share cannot reach 80% in fewer calls than this.
+                    st.skip = ((SIMILAR_SHARE - share) * st.window.len() as f64) as usize / 2;
+                }
                 if share >= SIMILAR_SHARE {
                     let w = &st.window;
                     let b = Burst {
@@ -165,6 +175,11 @@ impl<K: Hash + Eq + Clone> Detector<K> {
             }
             None => {}
         }
+    }
+
+    /// The last call of the key's burst, while one is going.
+    pub fn active_end(&self, key: &K) -> Option<i64> {
+        self.keys.get(key)?.active.as_ref().map(|b| b.end_ms)
     }
 
     /// Bursts that started since the last call (for watch's alerts), as they were then.

@@ -2,15 +2,15 @@
 //!
 //! A period's baseline is the same period in the preceding cycles where there are enough of them
 //! — the same hour of the week over up to 8 weeks (at least 3), else the same hour of the day over
-//! up to 14 days (at least 5), else the 24 hours before; for days, the same weekday over up to 8
-//! weeks (at least 3), else the 7 days before (at least 5). A period is anomalous when
+//! up to 14 days (at least 5); for days, the same weekday over up to 8 weeks (at least 3), else
+//! the 7 days before (at least 5). A period is anomalous when
 //!
 //!   observed > median + k × max(1.4826 × MAD, floor)
 //!
 //! with the median and MAD (median absolute deviation) of the baseline values. The floor keeps a
-//! flat or sparse baseline from flagging noise: for calls √median (at least 1), as counts vary by
-//! about their square root; for cost the same many typical calls' worth; for error rate 5 points,
-//! over periods with at least 10 calls.
+//! flat or sparse baseline from flagging noise: for calls √median, 10% of the median and at least
+//! 3 calls; for cost a fifth of the median and the spread of at least 9 typical calls; for error
+//! rate 5 points, over periods with at least 20 calls.
 
 use super::robust::{mad, median, MAD_TO_SIGMA};
 use serde::Serialize;
@@ -46,7 +46,9 @@ pub struct Plan {
     pub min: usize,
 }
 
-pub const HOURLY: [Plan; 3] = [
+/// No fallback to "the hours before": with a daily rhythm, a night-time median would flag every
+/// busy hour. Without 5 days of history hours are not judged (and the report says so).
+pub const HOURLY: [Plan; 2] = [
     Plan {
         basis: Basis::SameHourOfWeek,
         lag: 168,
@@ -58,12 +60,6 @@ pub const HOURLY: [Plan; 3] = [
         lag: 24,
         max: 14,
         min: 5,
-    },
-    Plan {
-        basis: Basis::PrecedingHours,
-        lag: 1,
-        max: 24,
-        min: 24,
     },
 ];
 

@@ -85,7 +85,7 @@ pub fn report_options(settings: &Settings, a: &AnalyzeArgs) -> ReportOptions {
             loops: crate::anomaly::loops::LoopRule {
                 calls: a.loop_calls,
                 within_ms: a.loop_within_ms(),
-                similar: 0.1,
+                similar: crate::anomaly::loops::LoopRule::default().similar,
             },
         }),
     }

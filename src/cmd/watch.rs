@@ -190,6 +190,7 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
         totals.detect_loops(rule);
     }
     let min_loop_errors = loop_rule.map_or(0.0, |(_, m)| m);
+    let loop_similar = loop_rule.map_or(0.0, |(r, _)| r.similar);
     let mut core = Core::new(settings.tz, &settings.pricer, false, false);
     // Watched folders gather rotated copies: a line seen in two files counts once.
     core.dedupe_lines = true;
@@ -336,7 +337,7 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
             pending_loops
                 .drain(..)
                 .filter(|x| x.burst.errors as f64 >= min_loop_errors * x.burst.calls as f64)
-                .map(|x| loop_alert(&x, &at)),
+                .map(|x| loop_alert(&x, &at, loop_similar, settings.tz)),
         );
         new_alerts.extend(rules::budget_alerts(
             &reports,
@@ -346,6 +347,17 @@ pub fn run(a: WatchArgs) -> Result<ExitCode> {
         ));
         new_alerts.extend(rules::rate_alerts(&totals, &cfg, now_ms, &st.alerts, &at));
         new_alerts.retain(|x| !st.alerts.iter().any(|r| r.alert.key == x.key));
+        // A burst read again in another order (a restart after logrotate) starts at another call:
+        // the same key's loop alert within an hour of its start is the same burst.
+        new_alerts.retain(|x| {
+            let Some((prefix, start)) = loop_key_parts(&x.key) else {
+                return true;
+            };
+            !st.alerts.iter().any(|r| {
+                loop_key_parts(&r.alert.key)
+                    .is_some_and(|(p, s)| p == prefix && (s - start).abs() <= 3_600_000)
+            })
+        });
         let mut seen_keys = std::collections::HashSet::new();
         new_alerts.retain(|x| seen_keys.insert(x.key.clone()));
 
@@ -559,6 +571,15 @@ fn scheduled_digest(
     Ok(())
 }
 
+/// A loop alert's key: its prefix (who, type, model) and the burst's start.
+fn loop_key_parts(key: &str) -> Option<(&str, i64)> {
+    if !key.starts_with("loop|") {
+        return None;
+    }
+    let (prefix, start) = key.rsplit_once('|')?;
+    Some((prefix, start.parse().ok()?))
+}
+
 /// `[alerts.loop]` → the detector's rule and the minimum error share.
 fn loop_rule_of(l: &crate::config::file::LoopAlertRule) -> Result<(LoopRule, f64)> {
     let d = LoopRule::default();
@@ -590,7 +611,7 @@ fn loop_rule_of(l: &crate::config::file::LoopAlertRule) -> Result<(LoopRule, f64
 
 /// One alert per burst: keyed by the key and the burst's first call, so a restart that reads the
 /// same lines again finds it already raised.
-fn loop_alert(x: &LoopHit, at: &str) -> Alert {
+fn loop_alert(x: &LoopHit, at: &str, similar: f64, tz: chrono_tz::Tz) -> Alert {
     let b = &x.burst;
     let who = match (&x.conversation, &x.user) {
         (Some(c), _) => format!("conversation {c}"),
@@ -616,11 +637,12 @@ fn loop_alert(x: &LoopHit, at: &str) -> Alert {
         "critical",
         format!("Runaway loop: {} calls of {who} ({what}) in {minutes:.1} minutes", b.calls),
         format!(
-            "{} near-identical calls ({:.0}% within ±10% of {} input tokens) of {who} ({what}) since {}, {} failed, {} so far; first at {}:{}. Still going when detected.",
+            "{} near-identical calls ({:.0}% within ±{}% of {} input tokens) of {who} ({what}) since {}, {} failed, {} so far; first at {}:{}. Still going when detected.",
             b.calls,
             b.alike * 100.0,
+            similar * 100.0,
             b.median_input,
-            crate::normalize::timestamp::format_local(b.start_ms, chrono_tz::UTC),
+            format_local(b.start_ms, tz),
             b.errors,
             money(b.cost),
             x.first.0,

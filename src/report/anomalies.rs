@@ -235,11 +235,14 @@ fn judge(
     let (mean_cost, sd_cost) = per_call;
     let mut out = Vec::new();
     let all = |_: usize| true;
-    let count_floor = |m: f64| m.sqrt().max(1.0);
-    // Cost varies with the number of calls and with each call's cost: about sd × √calls.
+    // Counts vary by about their square root; a sparse baseline (a few calls a day) still needs
+    // a real burst, not a busy session, to count.
+    let count_floor = |m: f64| m.sqrt().max(0.1 * m).max(3.0);
+    // Cost varies with the number of calls and with each call's cost: about sd × √calls, with
+    // the baseline taken as at least 9 calls.
     let cost_floor = |m: f64| {
         let calls = if mean_cost > 0.0 { m / mean_cost } else { 0.0 };
-        (0.2 * m).max(sd_cost.max(mean_cost) * calls.max(1.0).sqrt())
+        (0.2 * m).max(sd_cost.max(mean_cost) * calls.max(9.0).sqrt())
     };
     let rates: Vec<f64> = s
         .errors
@@ -302,10 +305,10 @@ pub fn build(scan: &Scan, lf: LazyFrame, tz: Tz, o: &FindingOptions) -> Result<F
     let daily = series(lf.clone(), col(c::DAY).cast(DataType::Int64), MAX_DAYS)?;
     let mut found = Vec::new();
     if let Some(h) = &hourly {
-        if h.calls.len() <= 24 {
+        if h.calls.len() <= 5 * 24 {
             notes.push(format!(
-                "hourly anomalies need more than 24 hours of history; the calls span {} hours",
-                h.calls.len()
+                "hourly anomalies need 5 days of history (the same hour on 5 days before); the calls span {:.1} days",
+                h.calls.len() as f64 / 24.0
             ));
         }
         found.extend(judge(h, "hour", &HOURLY, o.k, per_call));
@@ -363,38 +366,25 @@ fn rule_text(o: &FindingOptions) -> String {
 
 fn loop_text(r: &LoopRule) -> String {
     format!(
-        "at least {} calls of one user or conversation with the same type and model within {} minutes, 80% of them within ±{:.0}% of their median input tokens, at least 10× the key's rate otherwise",
+        "at least {} calls of one user or conversation (or of no one) with the same type and model within {} minutes, 80% of them within ±{}% of their median input tokens, at least 10× the key's rate otherwise (or, for a key with no other calls, half of them failed)",
         r.calls,
         r.within_ms as f64 / 60_000.0,
         r.similar * 100.0
     )
 }
 
-/// Local hours, numbered day × 24 + hour: hours of the day line up with the day's rhythm (a
-/// day that falls back an hour folds its repeated hour into one).
+/// Hours since the epoch (UTC): every bucket is a real hour, so a day that falls back an hour
+/// does not fold two into one. Exact: the remainder is taken off before dividing.
 fn hour_bucket() -> Expr {
-    col(c::DAY).cast(DataType::Int64) * lit(24i64) + col(c::HOUR).cast(DataType::Int64)
-}
-
-/// The instant a local hour bucket starts.
-fn hour_start_ms(bucket: i64, tz: Tz) -> i64 {
-    use chrono::TimeZone;
-    let day = bucket.div_euclid(24) as i32;
-    let hour = bucket.rem_euclid(24) as u32;
-    let naive = crate::normalize::timestamp::date_of(day)
-        .and_hms_opt(hour, 0, 0)
-        .unwrap_or_default();
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.timestamp_millis())
-        .unwrap_or_else(|| local_midnight_ms(day, tz) + hour as i64 * HOUR_MS)
+    let ts = col(c::TS_MS);
+    ((ts.clone() - ts % lit(HOUR_MS)) / lit(HOUR_MS)).cast(DataType::Int64)
 }
 
 fn span(period: &str, bucket: i64, tz: Tz) -> (String, String) {
     if period == "hour" {
         (
-            format_local(hour_start_ms(bucket, tz), tz),
-            format_local(hour_start_ms(bucket + 1, tz), tz),
+            format_local(bucket * HOUR_MS, tz),
+            format_local((bucket + 1) * HOUR_MS, tz),
         )
     } else {
         let d = bucket as i32;
@@ -646,12 +636,8 @@ fn metric_name(m: &str) -> &'static str {
 type LoopKey = (u32, u32, u32, u32);
 
 fn loops(scan: &Scan, lf: LazyFrame, tz: Tz, rule: &LoopRule) -> Result<Vec<Loop>> {
+    // Calls naming no user or conversation form one key per type and model.
     let df = lf
-        .filter(
-            col(c::USER)
-                .gt(lit(0u32))
-                .or(col(c::CONVERSATION).gt(lit(0u32))),
-        )
         .select([
             col(c::TS_MS),
             col(c::USER),
@@ -747,6 +733,11 @@ fn loops(scan: &Scan, lf: LazyFrame, tz: Tz, rule: &LoopRule) -> Result<Vec<Loop
         if normal.is_some_and(|n| rate < 10.0 * n) {
             continue; // this key always runs this fast
         }
+        // A key seen only in bursts has no normal rate to compare with (a nightly batch job): a
+        // loop then shows itself by failing.
+        if normal.is_none() && (b.errors as f64) < 0.5 * b.calls as f64 {
+            continue;
+        }
         let name = |column: &str, code: u32| {
             if code == 0 {
                 String::new()
@@ -761,8 +752,10 @@ fn loops(scan: &Scan, lf: LazyFrame, tz: Tz, rule: &LoopRule) -> Result<Vec<Loop
         let (u, cv, ty, m) = b.key;
         let who = if cv > 0 {
             format!("conversation {}", name(c::CONVERSATION, cv))
-        } else {
+        } else if u > 0 {
             format!("user {}", name(c::USER, u))
+        } else {
+            "calls naming no user".to_string()
         };
         let evidence = format!(
             "{} calls of {who} ({} / {}) in {:.0} minutes, {:.0} a minute{}; {:.0}% with input within ±{:.0}% of {} tokens; {} failed",
@@ -804,7 +797,14 @@ fn loops(scan: &Scan, lf: LazyFrame, tz: Tz, rule: &LoopRule) -> Result<Vec<Loop
 }
 
 fn drifts(scan: &Scan, lf: LazyFrame, notes: &mut Vec<String>) -> Result<Vec<Drift>> {
+    // The most recent days only: every split of every type is tried.
+    let last = lf
+        .clone()
+        .select([col(c::DAY).max().alias("d")])
+        .collect()?;
+    let last = super::i64_at(&last, "d")?.unwrap_or(0);
     let df = lf
+        .filter(col(c::DAY).gt(lit((last - MAX_DAYS) as i32)))
         .group_by([col(c::TYPE), col(c::DAY)])
         .agg([
             len().cast(DataType::UInt64).alias("calls"),

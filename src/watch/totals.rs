@@ -94,6 +94,14 @@ impl Totals {
         self.loops = Some(Detector::new(rule));
     }
 
+    /// Whether the burst of this key is still going at `now_ms` (a call within the window).
+    pub fn loop_going(&self, key: &LoopKey, now_ms: i64) -> bool {
+        self.loops.as_ref().is_some_and(|d| {
+            d.active_end(key)
+                .is_some_and(|end| end >= now_ms - d.rule.within_ms)
+        })
+    }
+
     pub fn take_loops(&mut self) -> Vec<LoopHit> {
         std::mem::take(&mut self.loop_hits)
     }
