@@ -1,7 +1,7 @@
 # llmlog — the two commands a new machine needs are `make run` (the demo) and `make test`.
 CARGO ?= cargo
 
-.PHONY: run test bench build release sample-logs fmt
+.PHONY: run test bench build release sample-logs fmt man
 
 ## The demo: analyze the bundled sample logs.
 run:
@@ -9,19 +9,25 @@ run:
 
 # Python with aiosmtpd: the real SMTP server the watch tests send email to.
 PYENV := target/pyenv
+# Headless Chromium and its driver (Debian's), for the HTML report's browser tests.
+CHROMEDRIVER := /usr/bin/chromedriver
 
 ## The whole test suite: formatting, lints, unit, property and black-box tests of the binary
 ## (installs aiosmtpd, the llm CLI with its echo model for the logs.db tests, and openpyxl to read
-## the XLSX exports back, first).
-test: $(PYENV)/.installed-2
+## the XLSX exports back, selenium, and Debian's chromium with its driver, first).
+test: $(PYENV)/.installed-3 $(CHROMEDRIVER)
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --quiet -- -D warnings
 	LLMLOG_TEST_PYTHON=$(abspath $(PYENV))/bin/python $(CARGO) test --all-targets
 
-$(PYENV)/.installed-2:
+$(PYENV)/.installed-3:
 	python3 -m venv $(PYENV)
-	$(PYENV)/bin/python -m pip install --quiet --disable-pip-version-check aiosmtpd llm==0.36 llm-echo openpyxl
+	$(PYENV)/bin/python -m pip install --quiet --disable-pip-version-check aiosmtpd llm==0.36 llm-echo openpyxl selenium
 	touch $@
+
+$(CHROMEDRIVER):
+	$$(command -v sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $$(command -v sudo) apt-get install -y -qq --no-install-recommends chromium chromium-driver
 
 ## 1 GB benchmark against polars, DuckDB and pandas (release build; peers installed in
 ## target/bench/venv), then watch's alert latency, throughput, idle CPU and memory, then Claude Code
@@ -43,3 +49,8 @@ sample-logs:
 
 fmt:
 	$(CARGO) fmt
+
+## The man page, from the same clap definitions as --help (and `llmlog completions SHELL`).
+man:
+	mkdir -p target/man
+	$(CARGO) run --quiet -- man > target/man/llmlog.1

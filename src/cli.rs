@@ -56,6 +56,11 @@ pub enum Command {
     /// Yesterday's (or last week's) summary against the period before, budgets and top movers;
     /// --send delivers it once through the configured email and webhook.
     Digest(DigestArgs),
+    /// Shell completions, generated from these definitions: bash, zsh, fish, powershell, elvish.
+    Completions(CompletionsArgs),
+    /// The man page (roff), generated from these definitions; `make man` writes target/man/llmlog.1.
+    #[command(hide = true)]
+    Man,
     /// Two periods (or two sets of logs) side by side: what changed, and whether it came from
     /// more calls, pricier groups or each group's cost per call.
     Compare(CompareArgs),
@@ -65,6 +70,15 @@ pub enum Command {
     Optimize(OptimizeArgs),
     /// What a prompt or a batch will cost before you run it, and whether it fits the budgets.
     Estimate(EstimateArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  llmlog completions bash > ~/.local/share/bash-completion/completions/llmlog\n  llmlog completions zsh > \"${fpath[1]}/_llmlog\"\n  llmlog completions fish > ~/.config/fish/completions/llmlog.fish"
+)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 /// The period a view covers (with --since/--until/--last of the input flags).
@@ -486,13 +500,13 @@ pub struct GuardArgs {
 
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Examples:\n  llmlog dashboard logs/ -o dashboard.png\n  llmlog dashboard logs/ --last 30d --title 'Support bot, last 30 days' -o spend.svg"
+    after_help = "Examples:\n  llmlog dashboard logs/ -o dashboard.png\n  llmlog dashboard logs/ --last 30d --title 'Support bot, last 30 days' -o spend.svg\n  llmlog dashboard logs/ -o report.html    # one self-contained, interactive file: filter by date, click a model\n\nThe format follows the extension: .png, .svg or .html (data, styles and script inline; it makes no network request when opened)."
 )]
 pub struct DashboardArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Where to write the image; .svg writes SVG, anything else PNG.
+    /// Where to write it: .html (an interactive, self-contained report), .svg, else PNG.
     #[arg(
         long,
         short = 'o',

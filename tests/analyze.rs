@@ -806,3 +806,19 @@ fn pricing_data_replaces_the_bundled_database() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("basic.jsonl"));
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_clap_definitions() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = common::run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        for word in ["analyze", "dashboard", "compare", "anomaly-k"] {
+            assert!(text.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let out = common::run(&["man"]);
+    let roff = String::from_utf8_lossy(&out.stdout);
+    assert!(roff.contains(".TH llmlog 1"), "{roff}");
+    assert!(roff.contains("analyze"));
+}

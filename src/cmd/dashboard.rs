@@ -43,7 +43,11 @@ pub fn run(a: DashboardArgs) -> Result<ExitCode> {
         height,
         title: a.title.clone(),
     };
-    let bytes = if a.output.to_ascii_lowercase().ends_with(".svg") {
+    let lower = a.output.to_ascii_lowercase();
+    let bytes = if lower.ends_with(".html") || lower.ends_with(".htm") {
+        let cube = report::html::build(&scan, &opts.filters, &report)?;
+        crate::render::html::render(&report, &cube, &a.title)?.into_bytes()
+    } else if lower.ends_with(".svg") {
         dashboard::svg(&report, &data, &o)?.into_bytes()
     } else {
         dashboard::png(&report, &data, &o)?

@@ -44,6 +44,22 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bill(b) => bill::run(b),
         Command::Conversations(c) => conversations::run(c),
         Command::Digest(d) => digest::run(d),
+        Command::Completions(c) => {
+            use clap::CommandFactory;
+            use std::io::Write;
+            let mut cmd = crate::cli::Cli::command();
+            // Into memory first: the generator panics on a closed pipe (`| head`).
+            let mut buf = Vec::new();
+            clap_complete::generate(c.shell, &mut cmd, "llmlog", &mut buf);
+            let _ = std::io::stdout().lock().write_all(&buf);
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(crate::cli::Cli::command()).render(&mut out)?;
+            Ok(ExitCode::from(EXIT_OK))
+        }
         Command::Compare(c) => compare::run(c),
         Command::Whatif(w) => whatif::run(w),
         Command::Optimize(o) => optimize::run(o),

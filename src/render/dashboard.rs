@@ -2,7 +2,7 @@
 //! how fast, how reliable" at a glance. Drawn with plotters and the embedded DejaVu font, so it
 //! renders the same on a bare CI machine; the same input gives a byte-identical file.
 
-use super::format::{count, ellipsize, money, pct, secs};
+use super::format::{count, ellipsize, ellipsize_middle, money, pct, secs};
 use crate::budget::Status;
 use crate::report::dashboard::DashboardData;
 use crate::report::{Report, Row};
@@ -54,12 +54,18 @@ fn styled(font: FontDesc<'static>, color: RGBColor) -> TextStyle<'static> {
     t
 }
 
+/// Font sizes in even pixels: plotters places each glyph at `size / 2 + its top` truncated, so an
+/// odd size draws full stops a pixel above the baseline of the digits ("$4·25").
+fn even(size: f64) -> f64 {
+    (size / 2.0).round().max(1.0) * 2.0
+}
+
 fn text(size: f64, color: RGBColor) -> TextStyle<'static> {
-    styled((FONT, size).into_font(), color)
+    styled((FONT, even(size)).into_font(), color)
 }
 
 fn bold(size: f64, color: RGBColor) -> TextStyle<'static> {
-    styled((FONT, size, FontStyle::Bold).into_font(), color)
+    styled((FONT, even(size), FontStyle::Bold).into_font(), color)
 }
 
 type R<DB> = std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -415,7 +421,7 @@ fn hbars_scaled<DB: DrawingBackend>(
         let y = top + i as i32 * row_h;
         let mid = y + row_h / 2;
         a.draw(&Text::new(
-            ellipsize(label, label_chars.max(4)),
+            ellipsize_middle(label, label_chars.max(4)),
             (0, mid),
             text(font, INK).pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
@@ -830,5 +836,51 @@ mod tests {
         assert_eq!(position_in_bins(0.5, &bins), Some(0.5));
         assert!((position_in_bins(3.1622776601683795, &bins).unwrap() - 1.5).abs() < 1e-9);
         assert_eq!(position_in_bins(500.0, &bins), Some(3.5));
+    }
+}
+
+#[cfg(test)]
+mod glyph_baseline {
+    use super::*;
+
+    /// Each glyph's lowest inked row, left to right (glyphs split at blank columns).
+    fn bottoms(label: &str, size: f64) -> Vec<u32> {
+        register_fonts();
+        let (w, h) = (240u32, 80u32);
+        let mut rgb = vec![255u8; (w * h * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+            root.draw(&Text::new(label, (4, 10), text(size, INK)))
+                .unwrap();
+            root.present().unwrap();
+        }
+        let ink = |x: u32, y: u32| rgb[((y * w + x) * 3) as usize] < 160;
+        let mut out = Vec::new();
+        let mut bottom: Option<u32> = None;
+        for x in 0..w {
+            let col = (0..h).filter(|&y| ink(x, y)).max();
+            match (col, bottom) {
+                (Some(b), cur) => bottom = Some(cur.map_or(b, |c| c.max(b))),
+                (None, Some(b)) => {
+                    out.push(b);
+                    bottom = None;
+                }
+                (None, None) => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn full_stops_sit_on_the_baseline_at_every_size_the_dashboard_uses() {
+        // Sizes from the panels' text and bold styles at the default and other scales.
+        for size in [11.0, 12.0, 13.0, 13.5, 15.0, 16.0, 17.0, 19.0, 22.0, 30.0] {
+            let b = bottoms("4 . 2 5", size);
+            assert_eq!(b.len(), 4, "four glyphs at {size}px: {b:?}");
+            assert!(
+                b.iter().all(|x| *x == b[0]),
+                "{size}px: glyph bottoms {b:?} (4 . 2 5)"
+            );
+        }
     }
 }

@@ -38,6 +38,21 @@ pub fn ellipsize(s: &str, max: usize) -> String {
     }
 }
 
+/// Shortens by the middle, keeping both ends: `daily=0.2,…=support` says which budget it is where
+/// `daily=0.2,project…` does not.
+pub fn ellipsize_middle(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max || max < 3 {
+        return ellipsize(s, max);
+    }
+    let keep = max - 1;
+    let head = keep.div_ceil(2);
+    let tail = keep - head;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(n - tail).collect();
+    format!("{start}…{end}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +71,10 @@ mod tests {
         assert_eq!(pct(Some(1.0)), "100%");
         assert_eq!(secs(Some(0.41)), "410ms");
         assert_eq!(secs(Some(2.314)), "2.31s");
+        assert_eq!(
+            ellipsize_middle("daily=0.2,project=support", 12),
+            "daily=…pport"
+        );
+        assert_eq!(ellipsize_middle("short", 12), "short");
     }
 }

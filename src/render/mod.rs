@@ -4,6 +4,7 @@ pub mod csv;
 pub mod dashboard;
 pub mod doc;
 pub mod format;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sections;

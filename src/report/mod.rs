@@ -10,6 +10,7 @@ use crate::normalize::timestamp::{date_of, day_to_string, format_local, local_mi
 use crate::scan::{Problem, Scan};
 pub mod anomalies;
 pub mod dashboard;
+pub mod html;
 
 use anyhow::Result;
 use chrono_tz::Tz;
