@@ -500,13 +500,14 @@ pub struct GuardArgs {
 
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Examples:\n  llmlog dashboard logs/ -o dashboard.png\n  llmlog dashboard logs/ --last 30d --title 'Support bot, last 30 days' -o spend.svg\n  llmlog dashboard logs/ -o report.html    # one self-contained, interactive file: filter by date, click a model\n\nThe format follows the extension: .png, .svg or .html (data, styles and script inline; it makes no network request when opened)."
+    after_help = "Examples:\n  llmlog dashboard logs/ -o dashboard.png\n  llmlog dashboard logs/ --last 30d --title 'Support bot, last 30 days' -o spend.svg\n  llmlog dashboard logs/ -o report.html    # one self-contained, interactive file: filter by date, click a model\n\nThe format follows the extension: .png, .svg, .pdf (vector) or .html (data, styles and script inline; it makes no network request when opened)."
 )]
 pub struct DashboardArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Where to write it: .html (an interactive, self-contained report), .svg, else PNG.
+    /// Where to write it: .html (an interactive, self-contained report), .pdf (vector, fonts
+    /// embedded), .svg, else PNG.
     #[arg(
         long,
         short = 'o',

@@ -257,3 +257,22 @@ fn findings_line_names_a_loop() {
         "no findings line"
     );
 }
+
+#[test]
+fn pdf_is_vector_with_the_font_embedded_and_the_same_every_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.pdf"), dir.path().join("b.pdf"));
+    dashboard(&[&sample(), "--now", "2026-11-10T20:00:00Z"], &a);
+    dashboard(&[&sample(), "--now", "2026-11-10T20:00:00Z"], &b);
+    let bytes = std::fs::read(&a).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert_eq!(bytes, std::fs::read(&b).unwrap());
+    let text = String::from_utf8_lossy(&bytes);
+    // Text stays text: DejaVu Sans is embedded (as subsets), not drawn as an image.
+    assert!(text.contains("+DejaVuSans"), "no embedded font");
+    assert!(text.contains("/FontFile2"));
+    assert!(
+        !text.contains("/Subtype /Image"),
+        "the PDF holds a raster image"
+    );
+}

@@ -387,3 +387,22 @@ fn digest_of_yesterday_against_the_day_before() {
     assert_eq!(w["label"], "week of 2026-11-09");
     approx(&w["cost_usd"], 107.0);
 }
+
+#[test]
+fn views_refuse_ambiguous_or_empty_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "m.jsonl", &month());
+    // A bare 20 is surely not 2000%.
+    let out = run(&["bill", &f, "--markup", "20"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("write 20%"));
+    // No calls: no report for 1970.
+    let empty = write(dir.path(), "empty.jsonl", "");
+    let out = run(&["report", &empty, "--tz", "UTC", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no calls"));
+    // A log naming only customers still has users to group by.
+    let c = write(dir.path(), "c.jsonl", "{\"timestamp\":\"2026-11-01T10:00:00Z\",\"model\":\"m\",\"customer_id\":\"acme\",\"cost_usd\":1}\n");
+    let v = common::analyze_json(&[&c, "--tz", "UTC"]);
+    assert_eq!(v["by_user"][0]["key"], "acme");
+}

@@ -63,13 +63,23 @@ pub fn run(a: BillArgs) -> Result<ExitCode> {
         .select([
             col(c::COST).fill_null(lit(0.0)).sum().alias("cost"),
             len().alias("n"),
+            crate::engine::is_unpriced()
+                .cast(DataType::UInt64)
+                .sum()
+                .alias("unpriced"),
         ])
         .collect()?;
+    let unpriced = crate::report::u64_at(&analyzed, "unpriced")?.unwrap_or(0);
     let analyze_cost = crate::report::f64_at(&analyzed, "cost")?.unwrap_or(0.0);
     let tz = settings.tz;
     let since = crate::normalize::timestamp::format_local(w.since_ms, tz);
     let until = crate::normalize::timestamp::format_local(w.until_ms, tz);
     let mut warnings = Vec::new();
+    if unpriced > 0 {
+        warnings.push(format!(
+            "{unpriced} calls have tokens but no cost and no known price: billed at $0 — add their prices with --pricing FILE (see llmlog analyze)"
+        ));
+    }
     if let Some(none) = lines.iter().find(|l| l.customer == "(none)") {
         warnings.push(format!(
             "{} calls ({}) name no {by}: billed to (none) so the totals reconcile",

@@ -47,6 +47,8 @@ pub fn run(a: DashboardArgs) -> Result<ExitCode> {
     let bytes = if lower.ends_with(".html") || lower.ends_with(".htm") {
         let cube = report::html::build(&scan, &opts.filters, &report)?;
         crate::render::html::render(&report, &cube, &a.title)?.into_bytes()
+    } else if lower.ends_with(".pdf") {
+        dashboard::pdf(&report, &data, &o)?
     } else if lower.ends_with(".svg") {
         dashboard::svg(&report, &data, &o)?.into_bytes()
     } else {

@@ -315,7 +315,8 @@ impl Normalizer {
             model,
             provider: text(&raw.provider),
             call_type,
-            user: text(&raw.user),
+            // A log naming only its customer (`customer_id`) still has a user to group by.
+            user: text(&raw.user).or_else(|| text(&raw.customer)),
             project,
             tags: tags(&raw.tags),
             conversation: text(&raw.conversation)

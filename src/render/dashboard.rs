@@ -92,6 +92,148 @@ pub fn png(report: &Report, data: &DashboardData, o: &DashboardOptions) -> Resul
     Ok(out)
 }
 
+/// Renders to a one-page vector PDF: the SVG, with DejaVu Sans embedded (a subset) so the text
+/// stays text — for the monthly report a finance person keeps.
+pub fn pdf(report: &Report, data: &DashboardData, o: &DashboardOptions) -> Result<Vec<u8>> {
+    use svg2pdf::usvg;
+    // One embedded face: svg2pdf writes several in hash-map order (a different file each run), so
+    // bold is drawn as the regular face with a hairline stroke of its own colour.
+    let svg = fake_bold(&svg(report, data, o)?.replace(FONT, "DejaVu Sans"));
+    let mut opt = usvg::Options::default();
+    {
+        let db = opt.fontdb_mut();
+        db.load_font_data(dejavu::sans::regular().to_vec());
+        db.set_sans_serif_family("DejaVu Sans");
+    }
+    opt.font_family = "DejaVu Sans".into();
+    let tree =
+        usvg::Tree::from_str(&svg, &opt).map_err(|e| anyhow!("the dashboard as SVG: {e}"))?;
+    let pdf = svg2pdf::to_pdf(
+        &tree,
+        svg2pdf::ConversionOptions::default(),
+        svg2pdf::PageOptions::default(),
+    )
+    .map_err(|e| anyhow!("the dashboard as PDF: {e}"))?;
+    Ok(canonical_pdf(pdf))
+}
+
+/// `<text … fill="#C" font-weight="bold">` → the same with `stroke="#C" stroke-width="0.45"`.
+fn fake_bold(svg: &str) -> String {
+    let mut out = String::with_capacity(svg.len());
+    for (i, part) in svg.split("<text ").enumerate() {
+        if i > 0 {
+            out.push_str("<text ");
+        }
+        let end = part.find('>').unwrap_or(part.len());
+        let (tag, rest) = part.split_at(end);
+        if tag.contains(r#"font-weight="bold""#) {
+            let fill = tag
+                .split(r#"fill=""#)
+                .nth(1)
+                .and_then(|f| f.split('"').next())
+                .unwrap_or("#222222");
+            out.push_str(&tag.replace(
+                r#"font-weight="bold""#,
+                &format!(r#"stroke="{fill}" stroke-width="0.45""#),
+            ));
+        } else {
+            out.push_str(tag);
+        }
+        out.push_str(rest);
+    }
+    out
+}
+
+/// svg2pdf writes some objects (the fonts) and dictionary entries in hash-map order. The objects
+/// are put back in number order with a rebuilt cross-reference table, and each `/Font << … >>`
+/// dictionary's entries sorted, so the same input gives the same file.
+fn canonical_pdf(pdf: Vec<u8>) -> Vec<u8> {
+    reorder_objects(&pdf).map_or(pdf, sorted_font_dicts)
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
+}
+
+fn reorder_objects(pdf: &[u8]) -> Option<Vec<u8>> {
+    let sx = pdf.windows(9).rposition(|w| w == b"startxref")?;
+    let xref: usize = std::str::from_utf8(&pdf[sx + 9..])
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let head_end = find(pdf, b"\n", find(pdf, b"\n", xref)? + 1)? + 1; // "xref\n0 N\n"
+    let header = std::str::from_utf8(&pdf[xref..head_end]).ok()?;
+    let n: usize = header.split_whitespace().nth(2)?.parse().ok()?;
+    let mut objs: Vec<(usize, usize)> = Vec::new(); // (number, offset)
+    for k in 0..n {
+        let e = pdf.get(head_end + 20 * k..head_end + 20 * k + 20)?;
+        let e = std::str::from_utf8(e).ok()?;
+        if e.as_bytes().get(17) == Some(&b'n') {
+            objs.push((k, e[..10].parse().ok()?));
+        }
+    }
+    let mut by_offset = objs.clone();
+    by_offset.sort_by_key(|o| o.1);
+    let first = by_offset.first()?.1;
+    let span = |off: usize| -> usize {
+        by_offset
+            .iter()
+            .map(|o| o.1)
+            .find(|&x| x > off)
+            .unwrap_or(xref)
+            - off
+    };
+    let trailer_start = head_end + 20 * n;
+    let mut out = pdf[..first].to_vec();
+    let mut offsets = vec![None; n];
+    for &(num, off) in &objs {
+        offsets[num] = Some(out.len());
+        out.extend_from_slice(&pdf[off..off + span(off)]);
+    }
+    let new_xref = out.len();
+    out.extend_from_slice(header.as_bytes());
+    for (k, o) in offsets.iter().enumerate() {
+        match o {
+            Some(off) => out.extend_from_slice(format!("{off:010} 00000 n\r\n").as_bytes()),
+            None if k == 0 => out.extend_from_slice(b"0000000000 65535 f\r\n"),
+            None => out.extend_from_slice(b"0000000000 00000 f\r\n"),
+        }
+    }
+    out.extend_from_slice(&pdf[trailer_start..sx]);
+    out.extend_from_slice(format!("startxref\n{new_xref}\n%%EOF").as_bytes());
+    Some(out)
+}
+
+fn sorted_font_dicts(mut pdf: Vec<u8>) -> Vec<u8> {
+    let open = b"/Font <<\n";
+    let mut at = 0;
+    while let Some(i) = find(&pdf, open, at) {
+        let start = i + open.len();
+        let Some(close) = find(&pdf, b">>", start) else {
+            break;
+        };
+        let block = &pdf[start..close];
+        let Some(last_nl) = block.iter().rposition(|b| *b == b'\n') else {
+            at = close;
+            continue;
+        };
+        let mut lines: Vec<Vec<u8>> = block[..=last_nl]
+            .split_inclusive(|b| *b == b'\n')
+            .map(|l| l.to_vec())
+            .collect();
+        lines.sort();
+        let sorted = lines.concat();
+        pdf[start..start + sorted.len()].copy_from_slice(&sorted);
+        at = close;
+    }
+    pdf
+}
+
 /// Renders to an SVG document.
 pub fn svg(report: &Report, data: &DashboardData, o: &DashboardOptions) -> Result<String> {
     register_fonts();

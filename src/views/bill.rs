@@ -22,7 +22,13 @@ pub fn parse_markup(s: &str) -> Result<f64> {
     let t = s.trim();
     let v = match t.strip_suffix('%') {
         Some(p) => p.trim().parse::<f64>().map(|x| x / 100.0),
-        None => t.parse::<f64>(),
+        None => match t.parse::<f64>() {
+            // "20" is surely 20%, not 2000%: say so rather than guess.
+            Ok(x) if x > 1.0 => {
+                bail!("--markup {s}: write {s}% for a percentage (or a fraction such as 0.2)")
+            }
+            other => other,
+        },
     };
     match v {
         Ok(x) if x.is_finite() && (0.0..=100.0).contains(&x) => Ok(x),

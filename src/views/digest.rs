@@ -138,7 +138,8 @@ pub fn build(scan: &Scan, settings: &Settings, period: DigestPeriod) -> Result<D
     // Budgets as they stood at the period's end.
     let mut opts = ReportOptions::for_budgets(settings);
     opts.now_ms = until - 1;
-    let (budgets, _) = evaluate_budgets(base, &scan.names, &settings.budgets, &opts)?;
+    let upto = base.filter(col(c::TS_MS).lt(lit(until)));
+    let (budgets, _) = evaluate_budgets(upto, &scan.names, &settings.budgets, &opts)?;
     Ok(Digest {
         period: period_name(period),
         label: match period {

@@ -83,7 +83,10 @@ fn last_ms(scan: &Scan) -> Result<i64> {
         .lazy()
         .select([col(c::TS_MS).max().alias("m")])
         .collect()?;
-    Ok(crate::report::i64_at(&df, "m")?.unwrap_or(0))
+    match crate::report::i64_at(&df, "m")? {
+        Some(m) => Ok(m),
+        None => bail!("no calls in the inputs: nothing to report (check the paths and the skipped lines with llmlog analyze)"),
+    }
 }
 
 /// The filters of the settings (--where), bounded to the window.

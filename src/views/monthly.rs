@@ -46,7 +46,10 @@ pub struct Peak {
 pub struct Monthly {
     pub period: String,
     pub since: String,
+    /// The end, exclusive (the instant after the last day).
     pub until: String,
+    /// The last day of the period, included.
+    pub last_day: String,
     /// Days of the period up to now (a running month counts to today).
     pub days: u64,
     pub summary: report::Summary,
@@ -144,6 +147,7 @@ pub fn build(scan: &Scan, mut opts: ReportOptions, w: &Window, now_ms: i64) -> R
         period: w.label.clone(),
         since: crate::normalize::timestamp::format_local(w.since_ms, tz),
         until: crate::normalize::timestamp::format_local(w.until_ms, tz),
+        last_day: day_to_string(crate::report::day_of_instant(w.until_ms - 1, tz)),
         days: all.len() as u64,
         summary: r.summary.clone(),
         by_model: r.by_model.clone(),
