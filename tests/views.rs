@@ -406,3 +406,18 @@ fn views_refuse_ambiguous_or_empty_input() {
     let v = common::analyze_json(&[&c, "--tz", "UTC"]);
     assert_eq!(v["by_user"][0]["key"], "acme");
 }
+
+#[test]
+fn claude_code_summary_lines_title_their_session() {
+    // The fixture session has a summary line ("Fix the build") after its one call.
+    let v = json(&[
+        "conversations",
+        &common::fixture("claude"),
+        "--tz",
+        "UTC",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(v["top"][0]["name"], "Fix the build");
+    assert_eq!(v["top"][0]["messages"], 1);
+}

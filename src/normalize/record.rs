@@ -321,7 +321,8 @@ impl Normalizer {
             tags: tags(&raw.tags),
             conversation: text(&raw.conversation)
                 .or_else(|| inherited.conversation.clone().map(Cow::Owned)),
-            conversation_name: text(&raw.conversation_name),
+            conversation_name: text(&raw.conversation_name)
+                .or_else(|| inherited.conversation_name.clone().map(Cow::Owned)),
             customer: text(&raw.customer),
             dedupe_key,
             content_hash,

@@ -76,6 +76,9 @@ pub struct Counts {
     pub file_timed: u64,
     /// The latest rate-limit reading per (source, window), with its time.
     pub rate_limits: BTreeMap<(&'static str, &'static str), (i64, RateLimit)>,
+    /// Conversation titles a file gave on lines that are not calls (Claude Code's summary
+    /// lines), by input file: the title of the conversation of that file's calls.
+    pub file_titles: BTreeMap<u32, String>,
 }
 
 /// Everything read: the canonical frame plus an honest account of what was not used.
@@ -381,6 +384,9 @@ fn count(
     {
         c.lines += p.lines;
         c.file_timed += p.file_timed;
+        if let Some(t) = &p.state.conversation_name {
+            c.file_titles.entry(p.source).or_insert_with(|| t.clone());
+        }
         for (ts, source, rl) in p.rate_limits {
             let e = c
                 .rate_limits

@@ -55,6 +55,7 @@ pub fn build(scan: &Scan, lf: LazyFrame, tz: Tz, top: usize) -> Result<Conversat
                 .max()
                 .alias("name"),
             col(c::MODEL).unique().alias("models"),
+            col(c::FILE).min().alias("file"),
         ])
         .collect()?;
     let k = i64_col(&df, c::CONVERSATION)?;
@@ -64,6 +65,7 @@ pub fn build(scan: &Scan, lf: LazyFrame, tz: Tz, top: usize) -> Result<Conversat
     let last = i64_col(&df, "last")?;
     let errors = u64_col(&df, "errors")?;
     let name = i64_col(&df, "name")?;
+    let file = i64_col(&df, "file")?;
     let models = df.column("models")?.list()?.clone();
     let mut v: Vec<Conversation> = (0..df.height())
         .map(|i| {
@@ -82,9 +84,13 @@ pub fn build(scan: &Scan, lf: LazyFrame, tz: Tz, top: usize) -> Result<Conversat
             ms.sort();
             Conversation {
                 conversation: key_name(scan, c::CONVERSATION, k[i]),
+                // A title on the calls, else one their file gave (a Claude Code summary line).
                 name: name[i]
                     .filter(|x| *x > 0)
-                    .map(|x| key_name(scan, c::CONVERSATION_NAME, Some(x))),
+                    .map(|x| key_name(scan, c::CONVERSATION_NAME, Some(x)))
+                    .or_else(|| {
+                        file[i].and_then(|f| scan.counts.file_titles.get(&(f as u32)).cloned())
+                    }),
                 messages: n[i].unwrap_or(0),
                 cost_usd: cost[i].unwrap_or(0.0),
                 models: ms,

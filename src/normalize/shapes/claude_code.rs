@@ -7,7 +7,7 @@
 //! streamed count), so a `message.id` + `requestId` counts once — the first copy, as ccusage
 //! counts it. The project is the folder the session file lives in.
 
-use super::{f, Content, Shape, Verdict};
+use super::{f, Content, FileState, Inherited, Shape, Verdict};
 use crate::normalize::raw::{Ctx, FieldId as F, Marker, RawCall, Target};
 
 pub struct ClaudeCode;
@@ -27,6 +27,8 @@ impl Shape for ClaudeCode {
                 "parentUuid" | "isSidechain" | "leafUuid" => {
                     Some(Target::Marker(Marker::ClaudeThread))
                 }
+                // A summary line's text titles the session's conversation.
+                "summary" => f(F::ConversationName, 5, "summary"),
                 _ => None,
             },
             Ctx::Message => match key {
@@ -61,6 +63,27 @@ impl Shape for ClaudeCode {
 
     fn content(&self) -> Content {
         Content::IdOnly
+    }
+
+    fn observe(&self, raw: &RawCall<'_>, state: &mut FileState) {
+        if raw.line_type.as_deref() == Some("summary") {
+            if let Some(crate::normalize::raw::Slot {
+                value: crate::normalize::raw::Scalar::Str(s),
+                ..
+            }) = &raw.conversation_name
+            {
+                if !s.is_empty() {
+                    state.conversation_name = Some(s.to_string());
+                }
+            }
+        }
+    }
+
+    fn inherit(&self, _raw: &RawCall<'_>, state: &mut FileState) -> Option<Inherited> {
+        state.conversation_name.as_ref().map(|n| Inherited {
+            conversation_name: Some(n.clone()),
+            ..Inherited::default()
+        })
     }
 
     fn type_is_purpose(&self) -> bool {

@@ -181,6 +181,7 @@ impl Shape for Codex {
             state.total = Some(total);
         }
         Some(Inherited {
+            conversation_name: None,
             model: state.model.clone(),
             conversation: state.conversation.clone(),
             project: state.project.clone(),

@@ -36,6 +36,8 @@ pub enum Verdict {
 /// files of stateful shapes are read in one block.
 #[derive(Debug, Clone, Default)]
 pub struct FileState {
+    /// A title the file gave its conversation (Claude Code's summary lines).
+    pub conversation_name: Option<String>,
     pub model: Option<String>,
     pub conversation: Option<String>,
     pub project: Option<String>,
@@ -47,6 +49,7 @@ pub struct FileState {
 /// Fields a call takes from its file's state (`None` fields: the line's own).
 #[derive(Debug, Clone, Default)]
 pub struct Inherited {
+    pub conversation_name: Option<String>,
     pub model: Option<String>,
     pub conversation: Option<String>,
     pub project: Option<String>,
