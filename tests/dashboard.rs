@@ -276,3 +276,32 @@ fn pdf_is_vector_with_the_font_embedded_and_the_same_every_time() {
         "the PDF holds a raster image"
     );
 }
+
+#[test]
+fn shortened_labels_keep_their_full_text_and_a_panel_one_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t.svg");
+    dashboard(
+        &[
+            &sample(),
+            "--now",
+            "2026-11-10T20:00:00Z",
+            "--budget",
+            "daily=0.2,project=support",
+        ],
+        &out,
+    );
+    let svg = std::fs::read_to_string(&out).unwrap();
+    // Shortened by the middle, with the whole name as the hover title.
+    assert!(
+        svg.contains("<title>daily=0.2,project=support</title>daily=0.2…=support"),
+        "no title"
+    );
+    assert!(svg.contains("<title>gpt-4o-mini-2024-07-18</title>gpt-4o-mi…24-07-18"));
+    // Cost by model runs from $4.25 down: every row in cents (no "$0.8268" beside "$4.25").
+    assert!(
+        svg.contains("$0.83  8.2%"),
+        "cents throughout the model panel"
+    );
+    assert!(!svg.contains("$0.8268  8.2%"));
+}

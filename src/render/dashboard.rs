@@ -234,9 +234,32 @@ fn sorted_font_dicts(mut pdf: Vec<u8>) -> Vec<u8> {
     pdf
 }
 
+thread_local! {
+    /// Labels shortened while drawing: (as drawn, in full), so the SVG can carry the full text.
+    static SHORTENED: std::cell::RefCell<Vec<(String, String)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Gives each shortened label its full text as an SVG `<title>` (shown on hover).
+fn titled(svg: String) -> String {
+    let pairs = SHORTENED.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    let mut out = svg;
+    for (shown, full) in pairs {
+        let esc = |t: &str| {
+            t.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        };
+        let needle = format!(">\n{}\n</text>", esc(&shown));
+        let with = format!(">\n<title>{}</title>{}\n</text>", esc(&full), esc(&shown));
+        out = out.replacen(&needle, &with, 1);
+    }
+    out
+}
+
 /// Renders to an SVG document.
 pub fn svg(report: &Report, data: &DashboardData, o: &DashboardOptions) -> Result<String> {
     register_fonts();
+    SHORTENED.with(|s| s.borrow_mut().clear());
     let mut s = String::new();
     {
         let root = SVGBackend::with_string(&mut s, (o.width, o.height)).into_drawing_area();
@@ -244,7 +267,7 @@ pub fn svg(report: &Report, data: &DashboardData, o: &DashboardOptions) -> Resul
         root.present()
             .map_err(|e| anyhow!("drawing the dashboard: {e:?}"))?;
     }
-    Ok(s)
+    Ok(titled(s))
 }
 
 fn draw<DB: DrawingBackend>(
@@ -494,7 +517,32 @@ fn draw_header<DB: DrawingBackend>(
 }
 
 /// (label, value, value text) rows of a breakdown, top `n` with the rest folded into "other".
+/// Dollars with the same number of decimals for every row of a panel, chosen by its largest
+/// value: cents from $1 up, else four decimals, else six.
+fn panel_money(v: f64, largest: f64) -> String {
+    let decimals = if largest >= 1.0 {
+        2
+    } else if largest >= 0.01 {
+        4
+    } else {
+        6
+    };
+    let s = format!("{:.*}", decimals, v.abs() * (1.0 + 1e-12));
+    let s = if decimals == 2 {
+        crate::fmt::group_thousands(&s)
+    } else {
+        s
+    };
+    if v < 0.0 {
+        format!("-${s}")
+    } else {
+        format!("${s}")
+    }
+}
+
 fn bars_of(rows: &[Row], n: usize, fold: bool) -> Vec<(String, f64, String)> {
+    let largest = rows.iter().map(|r| r.cost_usd).fold(0.0, f64::max);
+    let money = |v: f64| panel_money(v, largest);
     let mut out: Vec<(String, f64, String)> = rows
         .iter()
         .take(n)
@@ -562,8 +610,12 @@ fn hbars_scaled<DB: DrawingBackend>(
     for (i, (label, v, vtext)) in rows.iter().enumerate() {
         let y = top + i as i32 * row_h;
         let mid = y + row_h / 2;
+        let shown = ellipsize_middle(label, label_chars.max(4));
+        if shown != *label {
+            SHORTENED.with(|s| s.borrow_mut().push((shown.clone(), label.clone())));
+        }
         a.draw(&Text::new(
-            ellipsize_middle(label, label_chars.max(4)),
+            shown,
             (0, mid),
             text(font, INK).pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
