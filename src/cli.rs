@@ -70,6 +70,10 @@ pub enum Command {
     Optimize(OptimizeArgs),
     /// What a prompt or a batch will cost before you run it, and whether it fits the budgets.
     Estimate(EstimateArgs),
+    /// The cache of parsed inputs that makes re-runs fast: `info` (where, how large, its
+    /// entries), `clear` (empty it).
+    #[command(subcommand)]
+    Cache(CacheCommand),
 }
 
 #[derive(Args, Debug)]
@@ -650,6 +654,11 @@ pub struct InputArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// Read every input again instead of using the cache of parsed inputs
+    /// ($XDG_CACHE_HOME/llmlog; see `llmlog cache info`). Also LLMLOG_NO_CACHE=1.
+    #[arg(long, env = "LLMLOG_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
+
     /// Also read every coding agent's logs on this machine: Claude Code ($CLAUDE_CONFIG_DIR,
     /// ~/.config/claude, ~/.claude), Codex ($CODEX_HOME, ~/.codex), Gemini CLI (~/.gemini),
     /// Copilot CLI ($COPILOT_OTEL_FILE_EXPORTER_PATH, ~/.copilot/otel). `--by source` splits them.
@@ -875,4 +884,15 @@ pub struct WatchArgs {
 pub enum WatchFormat {
     Text,
     Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CacheCommand {
+    /// Where the cache is, its size and cap, and what each entry holds (--format json too).
+    Info {
+        #[arg(long, short = 'f', value_enum)]
+        format: Option<Format>,
+    },
+    /// Remove every entry.
+    Clear,
 }

@@ -7,6 +7,7 @@
 pub mod alert;
 pub mod anomaly;
 pub mod budget;
+pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod config;

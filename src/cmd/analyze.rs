@@ -47,6 +47,11 @@ pub fn load(input: &InputArgs, settings: &Settings, show_progress: bool) -> Resu
             progress: progress.as_ref().map(|p| &*p.bytes),
             whole_lines: false,
             batch_time_ms: settings.batch_time_ms,
+            cache: if input.no_cache {
+                None
+            } else {
+                crate::cache::Store::from_env(&|k| std::env::var(k).ok())
+            },
         },
     );
     if let Some(p) = progress {
@@ -137,10 +142,13 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     emit(&report, format, &a)?;
     if timing {
         eprintln!(
-            "timing: read+parse {:.3}s, queries {:.3}s, render {:.3}s",
+            "timing: read+parse {:.3}s, queries {:.3}s, render {:.3}s, cache: {} of {} inputs whole, {} read on",
             (t1 - t0).as_secs_f64(),
             (t2 - t1).as_secs_f64(),
-            t2.elapsed().as_secs_f64()
+            t2.elapsed().as_secs_f64(),
+            scan.cache_hits,
+            scan.files.len(),
+            scan.cache_grown
         );
     }
     Ok(ExitCode::from(exit_status(&report, &settings)))

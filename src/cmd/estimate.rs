@@ -100,6 +100,7 @@ pub fn run(a: EstimateArgs) -> Result<ExitCode> {
         wheres: Vec::new(),
         now: a.now.clone(),
         strict: false,
+        no_cache: false,
         agents: false,
         config: a.config.clone(),
         budgets: a.budgets.clone(),

@@ -31,6 +31,7 @@ pub fn run(a: GuardArgs) -> Result<ExitCode> {
         wheres: Vec::new(),
         now: a.now.clone(),
         strict: false,
+        no_cache: false,
         agents: false,
         config: a.config.clone(),
         budgets: a.budgets.clone(),

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod bill;
 pub mod budget;
+pub mod cache;
 pub mod check;
 pub mod compare;
 pub mod conversations;
@@ -64,6 +65,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Whatif(w) => whatif::run(w),
         Command::Optimize(o) => optimize::run(o),
         Command::Estimate(e) => estimate::run(e),
+        Command::Cache(c) => cache::run(c),
     }
 }
 

@@ -48,6 +48,7 @@ fn settings_input(a: &WatchArgs) -> InputArgs {
         wheres: Vec::new(),
         now: a.now.clone(),
         strict: false,
+        no_cache: false,
         agents: false,
         config: a.config.clone(),
         budgets: a.budgets.clone(),

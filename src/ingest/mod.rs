@@ -49,16 +49,27 @@ pub struct ReadEnd {
 
 /// Cuts one input into newline-aligned blocks and hands each to `send` (false = stop). With
 /// `whole_lines`, a last line without its newline is left unread (a writer may still be
-/// finishing it); otherwise it is a line like any other.
+/// finishing it); otherwise it is a line like any other. `from` = (byte offset, its line number)
+/// reads a plain file on from a line boundary (what the cache had not seen yet).
 pub fn read_blocks(
     src: &Source,
     source: u32,
     seq: &mut u64,
     whole_lines: bool,
     progress: Option<&AtomicU64>,
+    from: Option<(u64, u64)>,
     send: &mut dyn FnMut(Block) -> bool,
 ) -> Result<ReadEnd> {
-    let mut reader = src.open()?;
+    let mut reader = match (from, src) {
+        (Some((offset, _)), Source::File(p)) => {
+            use std::io::Seek;
+            let mut f = std::fs::File::open(p)
+                .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", p.display()))?;
+            f.seek(std::io::SeekFrom::Start(offset))?;
+            Box::new(f) as Box<dyn Read + Send>
+        }
+        _ => src.open()?,
+    };
     // Files whose lines depend on earlier lines (Codex rollouts) go in one block.
     let block_bytes = if src.sequential() {
         MAX_SEQUENTIAL_BYTES
@@ -72,8 +83,8 @@ pub fn read_blocks(
             .max(1 << 30)
     });
     let mut carry: Vec<u8> = Vec::new();
-    let mut next_line = 1u64;
-    let mut at_start = true;
+    let mut next_line = from.map_or(1, |f| f.1);
+    let mut at_start = from.is_none();
     let mut end = ReadEnd::default();
     // While Some(n): line n is too long and is being skipped up to its newline.
     let mut skipping: Option<u64> = None;
@@ -88,7 +99,7 @@ pub fn read_blocks(
             .max(1 << 16)
             .max(buf.len());
         let n = (&mut reader).take(want as u64).read_to_end(&mut buf)?;
-        if end.bytes == 0 && n > 0 {
+        if end.bytes == 0 && n > 0 && at_start {
             check_encoding(src, &buf)?;
         }
         end.bytes += n as u64;

@@ -115,6 +115,45 @@ pub struct Columns<'d> {
     correct: Vec<Option<bool>>,
     file: Vec<u32>,
     line: Vec<u32>,
+    /// What the prices were computed from, kept for the cache (which reprices cached calls when
+    /// the prices change instead of parsing again).
+    pricing_inputs: Option<PricingInputColumns>,
+}
+
+/// The columns a call's price depends on beyond the frame's own: the logged cost, the price list,
+/// 1-hour cache writes and the provider as logged.
+#[derive(Default)]
+struct PricingInputColumns {
+    logged_cost: Vec<Option<f64>>,
+    variant: Vec<u32>,
+    cache_write_1h: Vec<u32>,
+    provider_logged: Vec<u32>,
+}
+
+/// Column names of the pricing inputs' frame.
+pub mod pricing_input_names {
+    pub const LOGGED_COST: &str = "__logged_cost";
+    pub const VARIANT: &str = "__variant";
+    pub const CACHE_WRITE_1H: &str = "__cache_write_1h";
+    pub const PROVIDER_LOGGED: &str = "__provider_logged";
+}
+
+/// A price list as a small code, for the cache.
+pub fn variant_code(v: crate::pricing::Variant) -> u32 {
+    use crate::pricing::Variant::*;
+    match v {
+        Standard => 0,
+        Batch => 1,
+        Flex => 2,
+        Priority => 3,
+    }
+}
+
+pub fn variant_of(code: u32) -> Option<crate::pricing::Variant> {
+    use crate::pricing::Variant::*;
+    [Standard, Batch, Flex, Priority]
+        .get(code as usize)
+        .copied()
 }
 
 impl<'d> Columns<'d> {
@@ -143,7 +182,14 @@ impl<'d> Columns<'d> {
             correct: Vec::with_capacity(capacity),
             file: Vec::with_capacity(capacity),
             line: Vec::with_capacity(capacity),
+            pricing_inputs: None,
         }
+    }
+
+    /// Also keep what each call was priced from (see `into_frames`).
+    pub fn keep_pricing_inputs(mut self) -> Self {
+        self.pricing_inputs = Some(PricingInputColumns::default());
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -171,6 +217,13 @@ impl<'d> Columns<'d> {
         let mut codes = [0u32; 11];
         for (i, d) in super::dimension::Dimension::TEXT.iter().enumerate() {
             codes[i] = self.code(d.of(r));
+        }
+        if let Some(p) = &mut self.pricing_inputs {
+            p.logged_cost.push(r.logged_cost);
+            p.variant.push(variant_code(r.variant));
+            p.cache_write_1h
+                .push(r.cache_write_1h_tokens.min(u32::MAX as u64) as u32);
+            p.provider_logged.push(codes[1]);
         }
         // Model and provider are the first two dimensions.
         let priced = match &mut self.pricing {
@@ -223,7 +276,33 @@ impl<'d> Columns<'d> {
     }
 
     pub fn into_frame(self) -> PolarsResult<DataFrame> {
+        Ok(self.into_frames()?.0)
+    }
+
+    /// The frame, and the pricing inputs' frame when they were kept.
+    pub fn into_frames(mut self) -> PolarsResult<(DataFrame, Option<DataFrame>)> {
         let height = self.len();
+        let inputs = match self.pricing_inputs.take() {
+            None => None,
+            Some(p) => {
+                use pricing_input_names as n;
+                Some(DataFrame::new(
+                    height,
+                    vec![
+                        Float64Chunked::from_iter_options(
+                            n::LOGGED_COST.into(),
+                            p.logged_cost.into_iter(),
+                        )
+                        .into_column(),
+                        UInt32Chunked::from_vec(n::VARIANT.into(), p.variant).into_column(),
+                        UInt32Chunked::from_vec(n::CACHE_WRITE_1H.into(), p.cache_write_1h)
+                            .into_column(),
+                        UInt32Chunked::from_vec(n::PROVIDER_LOGGED.into(), p.provider_logged)
+                            .into_column(),
+                    ],
+                )?)
+            }
+        };
         let mut cols: Vec<Column> = Vec::with_capacity(24);
         cols.push(Int64Chunked::from_vec(c::TS_MS.into(), self.ts_ms).into_column());
         cols.push(Int32Chunked::from_vec(c::DAY.into(), self.day).into_column());
@@ -278,6 +357,6 @@ impl<'d> Columns<'d> {
         );
         cols.push(UInt32Chunked::from_vec(c::FILE.into(), self.file).into_column());
         cols.push(UInt32Chunked::from_vec(c::LINE.into(), self.line).into_column());
-        DataFrame::new(height, cols)
+        Ok((DataFrame::new(height, cols)?, inputs))
     }
 }

@@ -92,6 +92,25 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    pub const ALL: [SkipReason; 11] = [
+        SkipReason::InvalidUtf8,
+        SkipReason::NotAnObject,
+        SkipReason::Truncated,
+        SkipReason::NanOrInfinity,
+        SkipReason::InvalidJson,
+        SkipReason::NoTimestamp,
+        SkipReason::BadTimestamp,
+        SkipReason::BadNumber,
+        SkipReason::NegativeValue,
+        SkipReason::OutOfRange,
+        SkipReason::LineTooLong,
+    ];
+
+    /// The reason of a stable key (the cache stores keys).
+    pub fn from_key(key: &str) -> Option<SkipReason> {
+        SkipReason::ALL.into_iter().find(|r| r.key() == key)
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             SkipReason::InvalidUtf8 => "invalid_utf8",

@@ -237,26 +237,43 @@ impl<'p> PriceStep<'p> {
             output: r.output_tokens,
             reasoning: r.reasoning_tokens,
         };
+        let call = PricingInputs {
+            model: r.model.as_deref(),
+            provider: r.provider.as_deref(),
+            ts_ms: r.ts_ms,
+            variant: r.variant,
+            logged_cost: r.logged_cost,
+            tokens,
+        };
+        self.price_inputs(&call, model_code, provider_code)
+    }
+
+    /// Prices what a call's pricing depends on (the cache reprices cached calls with it).
+    pub fn price_inputs(
+        &mut self,
+        c: &PricingInputs<'_>,
+        model_code: u32,
+        provider_code: u32,
+    ) -> Priced {
+        let tokens = &c.tokens;
         let has_tokens = tokens.input > 0 || tokens.output > 0;
-        let resolved = match r.model.as_deref() {
-            Some(model) if has_tokens || r.provider.is_none() => {
+        let resolved = match c.model {
+            Some(model) if has_tokens || c.provider.is_none() => {
                 let variant = if self.force_batch {
                     Variant::Batch
                 } else {
-                    r.variant
+                    c.variant
                 };
                 let key = (
                     model_code,
                     provider_code,
                     variant,
-                    r.ts_ms.div_euclid(BUCKET_MS),
+                    c.ts_ms.div_euclid(BUCKET_MS),
                 );
                 let pricer = self.pricer;
                 self.memo
                     .entry(key)
-                    .or_insert_with(|| {
-                        pricer.resolve(model, r.provider.as_deref(), r.ts_ms, variant)
-                    })
+                    .or_insert_with(|| pricer.resolve(model, c.provider, c.ts_ms, variant))
                     .clone()
             }
             _ => None,
@@ -264,8 +281,8 @@ impl<'p> PriceStep<'p> {
         let list = resolved
             .as_ref()
             .filter(|_| has_tokens)
-            .map(|x| x.tiers.cost(&tokens));
-        let (cost, from_rates) = match (r.logged_cost, self.reprice, list) {
+            .map(|x| x.tiers.cost(tokens));
+        let (cost, from_rates) = match (c.logged_cost, self.reprice, list) {
             (Some(c), false, _) => (Some(c), false),
             (_, _, Some(l)) => (Some(l), true),
             (logged, _, None) => (logged, false),
@@ -277,6 +294,17 @@ impl<'p> PriceStep<'p> {
             rates: resolved,
         }
     }
+}
+
+/// What a call's price depends on.
+pub struct PricingInputs<'a> {
+    pub model: Option<&'a str>,
+    /// The provider as logged (not as the rates inferred it).
+    pub provider: Option<&'a str>,
+    pub ts_ms: i64,
+    pub variant: Variant,
+    pub logged_cost: Option<f64>,
+    pub tokens: card::Tokens,
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@
 //! blocks on every core and hands them to the sink in input order, so the first occurrence of a
 //! duplicate, the examples and the output are the same on every run and thread count.
 
+mod cached;
 pub mod sink;
 
+use crate::cache::Store;
 use crate::ingest::{self, sources::Source, Block, ReadEnd};
 use crate::normalize::columns::{Columns, Dictionary};
 use crate::normalize::dedupe::{Deduper, Duplicates, Key, ReusedIds, EXAMPLES};
@@ -20,6 +22,7 @@ use crate::normalize::timestamp::Zone;
 pub use crate::normalize::Problem;
 use crate::pricing::{PriceStep, Pricer};
 use anyhow::Result;
+pub use cached::describe as describe_entry;
 use chrono_tz::Tz;
 use polars::prelude::*;
 use serde::Serialize;
@@ -41,6 +44,8 @@ pub struct ScanOptions<'a> {
     pub whole_lines: bool,
     /// `--batch-time`: the time of batch results that carry none (default: their file's mtime).
     pub batch_time_ms: Option<i64>,
+    /// The incremental cache (None: `--no-cache`, or no cache directory).
+    pub cache: Option<Store>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -92,6 +97,23 @@ pub struct Scan {
     pub pricing_source: String,
     /// `--agents`: (agent, path) of every agent log location found.
     pub agent_roots: Vec<(String, String)>,
+    /// Inputs read from the cache whole, and read on from where it ended.
+    pub cache_hits: usize,
+    pub cache_grown: usize,
+    /// The cache entries being written while the queries run; dropping the scan waits for them.
+    pub cache_writer: CacheWriter,
+}
+
+/// Waits, when dropped, for the cache entries of a scan to be written.
+#[derive(Default)]
+pub struct CacheWriter(Option<std::thread::JoinHandle<()>>);
+
+impl Drop for CacheWriter {
+    fn drop(&mut self) {
+        if let Some(h) = self.0.take() {
+            let _ = h.join();
+        }
+    }
 }
 
 /// State shared by a scan and the passes after it.
@@ -116,6 +138,12 @@ pub struct Core<'p> {
     force_batch: bool,
     /// Hash id-less lines so a line repeated in another file counts once.
     pub dedupe_lines: bool,
+    /// The cache and the fingerprint of the settings its entries must match.
+    cache: Option<(&'p Store, Fingerprints)>,
+    /// Entries to write once the scan is done.
+    to_write: Vec<cached::Written>,
+    cache_hits: usize,
+    cache_grown: usize,
 }
 
 /// One parsed block, before dedupe.
@@ -135,6 +163,8 @@ struct Parsed {
     rate_limits: Vec<(i64, &'static str, RateLimit)>,
     /// What the file's lines had said by the block's end (for lines appended later: watch).
     state: FileState,
+    /// What each row was priced from, when the block is kept in the cache.
+    pricing_inputs: Option<DataFrame>,
 }
 
 impl<'p> Core<'p> {
@@ -154,6 +184,10 @@ impl<'p> Core<'p> {
             reprice,
             force_batch,
             dedupe_lines: false,
+            cache: None,
+            to_write: Vec::new(),
+            cache_hits: 0,
+            cache_grown: 0,
         }
     }
 
@@ -201,6 +235,23 @@ impl<'p> Core<'p> {
         sink: &mut dyn CallSink,
     ) -> Result<Vec<Option<ReadEnd>>> {
         let codes: Vec<u32> = sources.iter().map(|s| self.file_code(s)).collect();
+        let plans: Vec<cached::Plan> = sources
+            .iter()
+            .map(|s| match self.cache {
+                Some((store, fingerprint)) => cached::plan(store, s, fingerprint.0),
+                None => cached::Plan::Off,
+            })
+            .collect();
+        // The input (index) each code belongs to, for the entries to write.
+        let mut input_of = vec![usize::MAX; self.files.len()];
+        for (i, &c) in codes.iter().enumerate().rev() {
+            input_of[c as usize] = i;
+        }
+        // Every cached input is kept for writing: a hit whose entry proves unreadable is rebuilt.
+        let writes: Vec<bool> = plans
+            .iter()
+            .map(|p| !matches!(p, cached::Plan::Off))
+            .collect();
         let workers = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2)
@@ -209,10 +260,14 @@ impl<'p> Core<'p> {
         let block_rx = Mutex::new(block_rx);
         let (done_tx, done_rx) = mpsc::sync_channel::<PolarsResult<Parsed>>(workers * 2);
         let mut ends: Vec<Option<ReadEnd>> = vec![None; sources.len()];
+        let mut tails: Vec<Option<Vec<u8>>> = vec![None; sources.len()];
+        let mut from_cache: Vec<u8> = vec![0; sources.len()];
         let mut read_errors = Vec::new();
         let line_keys = self.dedupe_lines;
         let norm = self.normalizer();
         let (pricer, reprice, force_batch) = (self.pricer, self.reprice, self.force_batch);
+        let store = self.cache.map(|c| c.0);
+        let fingerprints = self.cache.map(|c| c.1).unwrap_or_default();
         let Core {
             dict,
             files,
@@ -227,6 +282,9 @@ impl<'p> Core<'p> {
         let (dict, dirs, files, families, times) =
             (&*dict, &*project_dirs, &*files, &*families, &*file_times);
         let batch_time = self.batch_time_ms;
+        let writes = &writes;
+        let input_of = &input_of;
+        let mut accumulated: Vec<Vec<Parsed>> = (0..sources.len()).map(|_| Vec::new()).collect();
 
         let merged: Result<()> = std::thread::scope(|s| {
             for _ in 0..workers {
@@ -243,35 +301,110 @@ impl<'p> Core<'p> {
                     };
                     let i = block.source as usize;
                     let dir = dirs.get(i).and_then(|d| d.as_deref());
-                    let family = line_keys.then(|| families[i]);
+                    // An entry keeps line keys even for a single input: the next run may read
+                    // it beside others.
+                    let caching = input_of
+                        .get(i)
+                        .is_some_and(|&k| k != usize::MAX && writes[k]);
+                    let family = (line_keys || caching).then(|| families[i]);
                     let step = PriceStep::new(pricer, reprice, force_batch);
                     let when = Times {
                         file: times.get(i).copied().flatten(),
                         batch: batch_time,
                     };
                     norm.state = FileState::default();
-                    let r = parse_block(&block, &mut norm, dict, step, dir, family, when);
+                    let r = parse_block(&block, &mut norm, dict, step, dir, family, when, caching);
                     if tx.send(r).is_err() {
                         return;
                     }
                 });
             }
+            let cached_tx = done_tx.clone();
             drop(done_tx);
             let ends = &mut ends;
             let read_errors = &mut read_errors;
+            let tails = &mut tails;
+            let from_cache = &mut from_cache;
+            let plans = &plans;
             s.spawn(move || {
                 let mut seq = 0u64;
                 for (i, src) in sources.iter().enumerate() {
-                    let mut send = |b: Block| block_tx.send(b).is_ok();
+                    let code = codes[i];
+                    // Cached blocks first, through the same counting as parsed ones.
+                    let mut resume = None;
+                    let mut cached_end = None;
+                    if let cached::Plan::Hit { data, .. } | cached::Plan::Grow { data, .. } =
+                        &plans[i]
+                    {
+                        let family = families[code as usize];
+                        let mut step = PriceStep::new(pricer, reprice, force_batch);
+                        let fp = fingerprints;
+                        // A grown entry is written again: it keeps every key.
+                        let keys = line_keys || plans[i].resume_at().is_some();
+                        match cached::load(
+                            data, dict, code, family, &mut seq, fp.1, &mut step, keys,
+                        ) {
+                            Ok((blocks, end)) => {
+                                for b in blocks {
+                                    if cached_tx.send(Ok(b)).is_err() {
+                                        return;
+                                    }
+                                }
+                                cached_end = Some(end);
+                                resume = plans[i].resume_at();
+                                from_cache[i] = if resume.is_some() { 2 } else { 1 };
+                            }
+                            Err(e) => {
+                                if let Some(st) = store {
+                                    st.warn_unreadable(&src.display(), &format!("{e:#}"));
+                                }
+                            }
+                        }
+                    }
+                    if from_cache[i] == 1 {
+                        ends[i] = cached_end;
+                        continue;
+                    }
+                    // The last bytes read, to recognize this input's growth next time: only
+                    // while what was read is one contiguous run of lines.
+                    let mut tail: Option<Vec<u8>> = match (writes[i], resume, src) {
+                        (false, _, _) => None,
+                        (true, None, _) => Some(Vec::new()),
+                        (true, Some((at, _)), Source::File(p)) => crate::cache::read_before(p, at),
+                        (true, Some(_), Source::Stdin) => None,
+                    };
+                    let mut send = |b: Block| {
+                        if let Some(t) = &mut tail {
+                            if b.long_lines.is_empty() {
+                                t.extend_from_slice(&b.bytes[b.bytes.len().saturating_sub(4096)..]);
+                                let cut = t.len().saturating_sub(4096);
+                                t.drain(..cut);
+                            } else {
+                                tail = None;
+                            }
+                        }
+                        block_tx.send(b).is_ok()
+                    };
                     match ingest::read_blocks(
                         src,
-                        codes[i],
+                        code,
                         &mut seq,
                         whole_lines,
                         progress,
+                        resume,
                         &mut send,
                     ) {
-                        Ok(end) => ends[i] = Some(end),
+                        Ok(end) => {
+                            ends[i] = Some(match cached_end {
+                                Some(c) => ReadEnd {
+                                    bytes: c.bytes + end.bytes,
+                                    consumed: c.consumed + end.consumed,
+                                    lines: c.lines + end.lines,
+                                },
+                                None => end,
+                            });
+                            tails[i] = tail;
+                        }
                         Err(e) => read_errors.push(format!("{e:#}")),
                     }
                 }
@@ -295,8 +428,15 @@ impl<'p> Core<'p> {
                         if let Some(s) = file_states.get_mut(p.source as usize) {
                             *s = p.state.clone();
                         }
-                        if let Err(e) = count(counts, dedupe, files, dict, p, sink) {
+                        if let Err(e) = count(counts, dedupe, files, dict, &p, line_keys, sink) {
                             first_error = Some(e);
+                        }
+                        let i = input_of
+                            .get(p.source as usize)
+                            .copied()
+                            .unwrap_or(usize::MAX);
+                        if i != usize::MAX && writes[i] {
+                            accumulated[i].push(p);
                         }
                     }
                 }
@@ -311,6 +451,35 @@ impl<'p> Core<'p> {
             self.counts.bytes += e.bytes;
         }
         self.counts.read_errors.extend(read_errors);
+        for (i, plan) in plans.into_iter().enumerate() {
+            match from_cache[i] {
+                1 => self.cache_hits += 1,
+                2 => self.cache_grown += 1,
+                _ => {}
+            }
+            let (entry, id) = match plan {
+                cached::Plan::Off => continue,
+                cached::Plan::Fresh { entry, id }
+                | cached::Plan::Grow { entry, id, .. }
+                | cached::Plan::Hit { entry, id, .. } => (entry, id),
+            };
+            if from_cache[i] == 1 {
+                if let Some((store, _)) = self.cache {
+                    store.touch(&entry);
+                }
+                continue;
+            }
+            let (Some(end), blocks) = (ends[i], std::mem::take(&mut accumulated[i])) else {
+                continue; // not read to its end: nothing to keep
+            };
+            self.to_write.push(cached::Written {
+                entry,
+                id,
+                end,
+                tail: tails[i].take(),
+                blocks,
+            });
+        }
         Ok(ends)
     }
 
@@ -350,6 +519,7 @@ impl<'p> Core<'p> {
             dir.as_deref(),
             family,
             when,
+            false,
         )?;
         self.file_states[code as usize] = p.state.clone();
         count(
@@ -357,7 +527,8 @@ impl<'p> Core<'p> {
             &mut self.dedupe,
             &self.files,
             &self.dict,
-            p,
+            &p,
+            self.dedupe_lines,
             sink,
         )
     }
@@ -378,7 +549,8 @@ fn count(
     dedupe: &mut Deduper,
     files: &[String],
     dict: &Dictionary,
-    p: Parsed,
+    p: &Parsed,
+    line_keys: bool,
     sink: &mut dyn CallSink,
 ) -> Result<()> {
     {
@@ -387,28 +559,28 @@ fn count(
         if let Some(t) = &p.state.conversation_name {
             c.file_titles.entry(p.source).or_insert_with(|| t.clone());
         }
-        for (ts, source, rl) in p.rate_limits {
+        for (ts, source, rl) in &p.rate_limits {
             let e = c
                 .rate_limits
                 .entry((source, rl.window))
-                .or_insert((ts, rl.clone()));
-            if ts >= e.0 {
-                *e = (ts, rl);
+                .or_insert((*ts, rl.clone()));
+            if *ts >= e.0 {
+                *e = (*ts, rl.clone());
             }
         }
         let file = |f: u32| files.get(f as usize).cloned().unwrap_or_default();
-        for (line, reason, msg) in p.problems {
+        for (line, reason, msg) in &p.problems {
             c.skipped.lines += 1;
             *c.skipped.by_reason.entry(reason.key()).or_default() += 1;
             if c.skipped.examples.len() < EXAMPLES {
                 c.skipped.examples.push(Problem {
                     file: file(p.source),
-                    line,
-                    reason: msg,
+                    line: *line,
+                    reason: msg.clone(),
                 });
             }
         }
-        for (line, reason) in p.not_calls {
+        for &(line, reason) in &p.not_calls {
             c.not_calls.count += 1;
             *c.not_calls.by_reason.entry(reason).or_default() += 1;
             if c.not_calls.examples.len() < EXAMPLES {
@@ -419,7 +591,7 @@ fn count(
                 });
             }
         }
-        let mut frame = p.frame;
+        let mut frame = p.frame.clone();
         if !p.keys.is_empty() {
             let mut keep = vec![true; frame.height()];
             let mut dropped = false;
@@ -437,8 +609,8 @@ fn count(
                     });
                 }
             }
-            for (row, line, key, ts) in p.keys {
-                if !keep[row as usize] {
+            for &(row, line, key, ts) in &p.keys {
+                if !keep[row as usize] || (!line_keys && matches!(key, Key::Line { .. })) {
                     continue;
                 }
                 if !dedupe.keep(key, p.source, line, ts, files) {
@@ -483,8 +655,21 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
     let mut core = Core::new(opts.tz, opts.pricer, opts.reprice, opts.force_batch);
     core.batch_time_ms = opts.batch_time_ms;
     core.dedupe_lines = sources.len() > 1;
+    let fingerprint = fingerprint(opts);
+    core.cache = opts.cache.as_ref().map(|s| (s, fingerprint));
     let mut sink = FrameSink::default();
     core.scan(sources, opts.progress, opts.whole_lines, &mut sink)?;
+    let to_write = std::mem::take(&mut core.to_write);
+    let cache_writer = match (&opts.cache, to_write.is_empty()) {
+        (Some(store), false) => {
+            let names = core.dict.names();
+            let store = Store::from_dir(store.dir.clone(), store.max_bytes);
+            CacheWriter(Some(std::thread::spawn(move || {
+                cached::write_all(&store, fingerprint, &names, to_write)
+            })))
+        }
+        _ => CacheWriter::default(),
+    };
     let frame = match sink.frame {
         Some(f) => f,
         None => Columns::new(&core.dict, 0, None).into_frame()?,
@@ -496,7 +681,39 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
         counts: core.counts,
         pricing_source: opts.pricer.label(),
         agent_roots: Vec::new(),
+        cache_hits: core.cache_hits,
+        cache_grown: core.cache_grown,
+        cache_writer,
     })
+}
+
+/// What a cache entry was made with: (the settings that change what a line becomes: the zone
+/// and --batch-time; the prices: database, override files' contents, --reprice, --batch). An
+/// entry of other parse settings is parsed again; one of other prices is repriced from its tokens.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Fingerprints(u64, u64);
+
+fn fingerprint(opts: &ScanOptions<'_>) -> Fingerprints {
+    let parse = format!(
+        "v{} tz={} batch_time={:?}",
+        crate::cache::FORMAT_VERSION,
+        opts.tz.name(),
+        opts.batch_time_ms
+    );
+    let mut prices = format!(
+        "pricing={} reprice={} batch={}",
+        opts.pricer.label(),
+        opts.reprice,
+        opts.force_batch,
+    );
+    for f in &opts.pricer.overrides.files {
+        let bytes = std::fs::read(f).unwrap_or_default();
+        prices.push_str(&format!(" {f}={:x}", crate::cache::hash_bytes(&bytes)));
+    }
+    Fingerprints(
+        crate::cache::hash_bytes(parse.as_bytes()),
+        crate::cache::hash_bytes(prices.as_bytes()),
+    )
 }
 
 /// The times a block's calls may need: its file's mtime and `--batch-time`.
@@ -515,6 +732,7 @@ fn parse_block<'d>(
     project_dir: Option<&str>,
     family: Option<u64>,
     when: Times,
+    keep_pricing_inputs: bool,
 ) -> PolarsResult<Parsed> {
     let ctx = LineContext {
         project_dir,
@@ -524,6 +742,9 @@ fn parse_block<'d>(
     // The caller sets `norm.state`: empty for a scan's block (stateful files are read in one
     // block), the file's state so far for lines appended later.
     let mut cols = Columns::new(dict, block.bytes.len() / 200, Some(pricing));
+    if keep_pricing_inputs {
+        cols = cols.keep_pricing_inputs();
+    }
     let mut keys = Vec::new();
     let mut problems = Vec::new();
     let mut not_calls = Vec::new();
@@ -600,10 +821,12 @@ fn parse_block<'d>(
             Outcome::Skip(reason, msg) => problems.push((this_line, reason, msg)),
         }
     }
+    let (frame, pricing_inputs) = cols.into_frames()?;
     Ok(Parsed {
         seq: block.seq,
         source: block.source,
-        frame: cols.into_frame()?,
+        frame,
+        pricing_inputs,
         keys,
         problems,
         not_calls,

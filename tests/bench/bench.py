@@ -6,6 +6,12 @@ to llmlog. Medians because the machine is shared and noisy. Environment:
   BENCH_MB (default 1000)  size of the generated log
   BENCH_RUNS (default 5)   runs of llmlog; peers run 3 times, pandas once (it takes ~35 s)
   BENCH_PEERS              comma list to run (default polars,duckdb,pandas; empty for none)
+  BENCH_8GB=1              also an 8 GB log (32 million calls: the 1 GB log eight times over,
+                           request ids made unique), its time and memory beside the 1 GB one
+
+llmlog's first row reads everything (--no-cache), as the peers do. Then: a re-run of the unchanged
+log from the cache, and re-runs after 1% more lines were appended each time (the cache reads on
+from where it ended). The cache lives in target/bench/cache.
 """
 import json
 import os
@@ -77,12 +83,56 @@ def ensure_peers():
     return PEERS
 
 
+CACHE = os.path.join(OUT, "cache")
+os.environ["LLMLOG_CACHE_DIR"] = CACHE
+LLMLOG = os.path.join(ROOT, "target", "release", "llmlog")
+
+
+def analyze(path, *extra):
+    return [LLMLOG, "analyze", path, "--format", "json", "--tz", "UTC", "--no-progress", *extra]
+
+
+def cache_runs(size_mb):
+    """The cached re-run and the re-run after 1% was appended, on a copy of the log."""
+    copy = os.path.join(OUT, "growing.jsonl")
+    subprocess.run(["cp", LOG, copy], check=True)
+    subprocess.run([LLMLOG, "cache", "clear"], check=True, capture_output=True)
+    cold, _ = timed(analyze(copy))  # writes the entry
+    hot, _ = measure(analyze(copy), RUNS)
+    with open(LOG, "rb") as f:
+        head = f.read(int(os.path.getsize(LOG) / 100))
+    head = head[: head.rfind(b"\n") + 1]
+    grown = []
+    for k in range(RUNS):
+        # 1% more calls, their request ids made new (else they are duplicates).
+        with open(copy, "ab") as f:
+            f.write(head.replace(b'"request_id": "', f'"request_id": "g{k}-'.encode()))
+        wall, out = timed(analyze(copy))
+        grown.append(wall)
+    doc = json.loads(out)
+    nocache, _ = measure(analyze(copy, "--no-cache"), 1)
+    os.remove(copy)
+    return cold, statistics.median(hot), statistics.median(grown), doc["summary"]["calls"], nocache[0]
+
+
+def big_log():
+    """The 1 GB log eight times, request ids made unique per copy."""
+    path = os.path.join(OUT, f"calls-{MB * 8}mb.jsonl")
+    if not os.path.exists(path):
+        print(f"writing {path}…", flush=True)
+        with open(LOG, "rb") as src, open(path, "wb") as dst:
+            data = src.read()
+            for k in range(8):
+                dst.write(data.replace(b'"request_id": "', f'"request_id": "x{k}-'.encode()))
+    return path
+
+
 def main():
     ensure_log()
     peers = ensure_peers()
     size_mb = os.path.getsize(LOG) / 1e6
-    llmlog = os.path.join(ROOT, "target", "release", "llmlog")
-    tools = [("llmlog", [llmlog, "analyze", LOG, "--format", "json", "--tz", "UTC", "--no-progress"], RUNS)]
+    llmlog = LLMLOG
+    tools = [("llmlog", analyze(LOG, "--no-cache"), RUNS)]
     for p in peers:
         tools.append((p, [PY, os.path.join(ROOT, "tests", "bench", "peers.py"), p, LOG], 1 if p == "pandas" else 3))
     results = []
@@ -107,6 +157,28 @@ def main():
     mismatched = {k: v for k, v in calls.items() if v is not None and v != calls.get("llmlog")}
     if mismatched:
         print(f"note: call counts differ from llmlog's: {mismatched}")
+    duck = next((r[1] for r in results if r[0] == "duckdb"), None)
+    if duck:
+        print(f"target: llmlog <= 0.15x DuckDB's time: {base / duck:.2f}x")
+
+    print("\ntiming the cache (a copy of the log; cache in target/bench/cache)…", flush=True)
+    cold, hot, grown, grown_calls, grown_nocache = cache_runs(size_mb)
+    print(f"{'llmlog first run, writing the cache':<44} {cold:>7.2f} s")
+    print(f"{'llmlog re-run, unchanged (median)':<44} {hot:>7.2f} s   {base / hot:.1f}x faster than reading")
+    print(f"{'llmlog re-run after 1% appended (median)':<44} {grown:>7.2f} s   ({grown_calls:,} calls by then;"
+          f" {grown_nocache:.2f} s without the cache)")
+    print("target: an unchanged 1 GB log re-analyzed in <= 0.15 s")
+
+    if os.environ.get("BENCH_8GB") == "1":
+        big = big_log()
+        big_mb = os.path.getsize(big) / 1e6
+        print(f"timing the {big_mb:,.0f} MB log (1 run)…", flush=True)
+        wall, out = timed(analyze(big, "--no-cache"))
+        peak = peak_rss_mb(analyze(big, "--no-cache"))
+        n = json.loads(out)["summary"]["calls"]
+        print(f"{big_mb:,.0f} MB, {n:,} calls: {wall:.1f} s ({wall / base:.1f}x the 1 GB time), peak {peak:,.0f} MB"
+              f" ({peak / results[0][3]:.1f}x)")
+        print("target: <= 8.5x the 1 GB time, <= 2,400 MB")
 
 
 if __name__ == "__main__":

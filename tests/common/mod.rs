@@ -14,8 +14,13 @@ pub fn fixture(name: &str) -> String {
 
 pub fn llmlog() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_llmlog"));
+    // One cache for the whole suite, out of the user's home: every test that reads a file an
+    // earlier test read goes through the cache, so the by-hand numbers check it too.
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("llmlog-cache");
     c.env_remove("LLMLOG_TZ")
         .env_remove("LLMLOG_CONFIG")
+        .env_remove("LLMLOG_NO_CACHE")
+        .env("LLMLOG_CACHE_DIR", cache)
         .env("NO_COLOR", "1");
     c.stdin(Stdio::null());
     c

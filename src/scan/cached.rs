@@ -1,0 +1,748 @@
+//! What the cache keeps of one input: its parsed blocks exactly as the scan made them (columns,
+//! dedupe keys, skipped and non-call lines, file state), so a cached input goes through the same
+//! dedupe and counting as a freshly parsed one and the numbers cannot differ.
+//!
+//! An entry is `MAGIC`, the length of a JSON header, the header (identity, where the read ended,
+//! the dictionary of the entry's own codes, one record per block), a checksum of everything after
+//! it and of the header, then the blocks' columns stacked as one LZ4-compressed Arrow IPC file.
+//! Arrow IPC has no checksums of its own: without ours a flipped bit would be a wrong number.
+
+use super::Parsed;
+use crate::cache::{self, Identity, Store, FORMAT_VERSION, MAGIC};
+use crate::ingest::sources::Source;
+use crate::ingest::ReadEnd;
+use crate::normalize::columns::{col_names, pricing_input_names as pin, variant_of, Dictionary};
+use crate::normalize::dedupe::Key;
+use crate::normalize::dimension::Dimension;
+use crate::normalize::record::{RateLimit, SkipReason};
+use crate::normalize::shapes::FileState;
+use crate::pricing::{PriceStep, PricingInputs};
+use anyhow::{anyhow, bail, Context, Result};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+
+const KEY_KIND: &str = "__key_kind";
+const KEY_A: &str = "__key_a";
+const KEY_B: &str = "__key_b";
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct Header {
+    version: u32,
+    /// The settings that change what a line turns into (zone, --batch-time).
+    fingerprint: u64,
+    /// The prices the costs were computed with (database, overrides, --reprice, --batch).
+    prices: u64,
+    identity: Identity,
+    /// Where the read ended: bytes taken (up to the last newline), bytes read, lines.
+    consumed: u64,
+    bytes: u64,
+    lines: u64,
+    /// Hash of the bytes just before `consumed`; None when the file cannot be read on from there.
+    tail: Option<u64>,
+    /// The entry's codes → names (code 0 is "").
+    names: Vec<String>,
+    blocks: Vec<BlockMeta>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BlockMeta {
+    height: usize,
+    lines: u64,
+    file_timed: u64,
+    problems: Vec<(u64, String, String)>,
+    not_calls: Vec<(u64, String)>,
+    replaced: Vec<(u32, u64, u64)>,
+    rate_limits: Vec<(i64, String, RateLimitMeta)>,
+    state: FileState,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RateLimitMeta {
+    window: String,
+    used_percent: f64,
+    window_minutes: Option<f64>,
+    resets_at_ms: Option<i64>,
+}
+
+/// What to do with one input.
+pub(super) enum Plan {
+    /// Not cached (standard input, or no cache).
+    Off,
+    /// Parse it all and write an entry.
+    Fresh { entry: PathBuf, id: Identity },
+    /// The entry covers the input as it is.
+    Hit {
+        entry: PathBuf,
+        id: Identity,
+        data: Vec<u8>,
+    },
+    /// The entry covers the input's start; parse from `header.consumed` on.
+    Grow {
+        entry: PathBuf,
+        id: Identity,
+        header: Box<Header>,
+        data: Vec<u8>,
+    },
+}
+
+impl Plan {
+    /// Where a partial read starts: (byte offset, its line number).
+    pub(super) fn resume_at(&self) -> Option<(u64, u64)> {
+        match self {
+            Plan::Grow { header, .. } => Some((header.consumed, header.lines + 1)),
+            _ => None,
+        }
+    }
+}
+
+/// Whether an input's later bytes can be read on their own: plain JSON lines whose lines do not
+/// depend on earlier ones (not gzip, not a whole JSON document, not a database, not a Codex or
+/// Gemini session).
+fn growable(src: &Source, p: &Path) -> bool {
+    let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let db = p.file_name().is_some_and(|n| n == "logs.db") || ext == "db";
+    !src.is_gzip() && !src.sequential() && ext != "json" && !db
+}
+
+pub(super) fn plan(store: &Store, src: &Source, fingerprint: u64) -> Plan {
+    let Source::File(p) = src else {
+        return Plan::Off;
+    };
+    let Some(id) = cache::identify(p) else {
+        return Plan::Off;
+    };
+    let entry = store.entry_path(p);
+    let data = match std::fs::read(&entry) {
+        Ok(d) => d,
+        Err(_) => return Plan::Fresh { entry, id },
+    };
+    let header = match read_header(&data) {
+        Ok((h, _)) => h,
+        Err(e) => {
+            store.warn_unreadable(&src.display(), &format!("{e:#}"));
+            return Plan::Fresh { entry, id };
+        }
+    };
+    let h = &header.identity;
+    let same_file = header.version == FORMAT_VERSION
+        && header.fingerprint == fingerprint
+        && h.dev == id.dev
+        && h.ino == id.ino
+        && cache::probe(p, 0, cache::head_len(h.size)) == Some(h.head);
+    if !same_file {
+        return Plan::Fresh { entry, id };
+    }
+    // Unchanged: the same size and time (and, for a plain file, read to its end).
+    let whole = !growable(src, p) || header.consumed == h.size;
+    if id.size == h.size && id.mtime_ns == h.mtime_ns && whole {
+        return Plan::Hit { entry, id, data };
+    }
+    let grows = growable(src, p)
+        && id.size > header.consumed
+        && header.tail.is_some()
+        && cache::probe_before(p, header.consumed) == header.tail.map(|t| (t, true));
+    if grows {
+        return Plan::Grow {
+            entry,
+            id,
+            header: Box::new(header),
+            data,
+        };
+    }
+    Plan::Fresh { entry, id }
+}
+
+/// The header, and where the columns start; only the header is checked.
+fn read_header(data: &[u8]) -> Result<(Header, usize)> {
+    if data.len() < 16 || &data[..8] != MAGIC {
+        bail!("not an llmlog cache entry");
+    }
+    let len = u64::from_le_bytes(data[8..16].try_into().unwrap()) as usize;
+    let end = 16usize
+        .checked_add(len)
+        .and_then(|e| e.checked_add(8))
+        .filter(|&e| e <= data.len())
+        .ok_or_else(|| anyhow!("truncated header"))?;
+    let header: Header = serde_json::from_slice(&data[16..end - 8]).context("header")?;
+    Ok((header, end))
+}
+
+/// The header and the columns' bytes, once the checksum says they are what was written.
+fn read_checked(data: &[u8]) -> Result<(Header, &[u8])> {
+    let (header, at) = read_header(data)?;
+    let stored = u64::from_le_bytes(data[at - 8..at].try_into().unwrap());
+    if checksum(&data[16..at - 8], &data[at..]) != stored {
+        bail!("checksum mismatch");
+    }
+    Ok((header, &data[at..]))
+}
+
+fn checksum(header: &[u8], columns: &[u8]) -> u64 {
+    cache::hash_bytes(header) ^ cache::hash_bytes(columns).rotate_left(17)
+}
+
+/// The cached blocks of an input as the scan's parsed blocks: codes mapped into this run's
+/// dictionary, rows marked as from `source`, dedupe keys rebuilt (line keys with `family`).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn load(
+    data: &[u8],
+    dict: &Dictionary,
+    source: u32,
+    family: u64,
+    seq: &mut u64,
+    prices: u64,
+    step: &mut PriceStep<'_>,
+    line_keys: bool,
+) -> Result<(Vec<Parsed>, ReadEnd)> {
+    let (header, columns) = read_checked(data)?;
+    // polars' IPC reader trusts its input and can panic on a malformed file; the checksum keeps
+    // accidents out, and this keeps a crafted entry a miss rather than a crash.
+    let decoded = std::panic::catch_unwind(|| IpcReader::new(Cursor::new(columns)).finish());
+    let mut frame = match decoded {
+        Ok(r) => r.map_err(|e| anyhow!("columns: {e}"))?,
+        Err(_) => bail!("malformed columns"),
+    };
+    let expected = crate::normalize::columns::Columns::new(dict, 0, None).into_frame()?;
+    let total: usize = header.blocks.iter().map(|b| b.height).sum();
+    if frame.height() != total {
+        bail!("{} rows for blocks of {total}", frame.height());
+    }
+    let kind = take_u32(&mut frame, KEY_KIND)?;
+    let a = take_u64(&mut frame, KEY_A)?;
+    let b = take_u64(&mut frame, KEY_B)?;
+    let mut inputs = DataFrame::empty();
+    for name in [
+        pin::LOGGED_COST,
+        pin::VARIANT,
+        pin::CACHE_WRITE_1H,
+        pin::PROVIDER_LOGGED,
+    ] {
+        inputs.with_column(frame.drop_in_place(name)?)?;
+    }
+    if frame.schema() != expected.schema() {
+        bail!("columns of another layout");
+    }
+    // Local codes → this run's codes.
+    let to_global: Vec<u32> = header
+        .names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| if i == 0 { 0 } else { dict.code(n) })
+        .collect();
+    // The first input of a run usually gets its own codes back: nothing to map.
+    let identity = to_global.iter().enumerate().all(|(i, &g)| g == i as u32);
+    if identity {
+        for d in Dimension::TEXT {
+            if let Some(c) = frame.column(d.column())?.u32()?.max() {
+                if c as usize >= to_global.len() {
+                    bail!("code {c} outside the entry's dictionary");
+                }
+            }
+        }
+    }
+    for d in Dimension::TEXT.iter().filter(|_| !identity) {
+        let name = d.column();
+        let local = frame.column(name)?.u32()?;
+        let mut v = Vec::with_capacity(local.len());
+        for c in local.into_no_null_iter() {
+            v.push(
+                *to_global
+                    .get(c as usize)
+                    .ok_or_else(|| anyhow!("code {c} outside the entry's dictionary"))?,
+            );
+        }
+        frame.replace(name, UInt32Chunked::from_vec(name.into(), v).into_column())?;
+    }
+    if !identity {
+        let logged = inputs.column(pin::PROVIDER_LOGGED)?.u32()?;
+        let mut v = Vec::with_capacity(logged.len());
+        for c in logged.into_no_null_iter() {
+            v.push(
+                *to_global
+                    .get(c as usize)
+                    .ok_or_else(|| anyhow!("provider code {c}"))?,
+            );
+        }
+        inputs.replace(
+            pin::PROVIDER_LOGGED,
+            UInt32Chunked::from_vec(pin::PROVIDER_LOGGED.into(), v).into_column(),
+        )?;
+    } else if let Some(c) = inputs
+        .column(pin::PROVIDER_LOGGED)?
+        .u32()?
+        .into_no_null_iter()
+        .find(|&c| c as usize >= to_global.len())
+    {
+        bail!("provider code {c} outside the entry's dictionary");
+    }
+    if header.prices != prices {
+        let names: std::collections::HashMap<u32, &str> = to_global
+            .iter()
+            .zip(&header.names)
+            .map(|(&g, n)| (g, n.as_str()))
+            .collect();
+        reprice(&mut frame, &inputs, &names, dict, step)?;
+    }
+    let height = frame.height();
+    frame.replace(
+        col_names::FILE,
+        UInt32Chunked::full(col_names::FILE.into(), source, height).into_column(),
+    )?;
+    let lines: Vec<u32> = frame
+        .column(col_names::LINE)?
+        .u32()?
+        .into_no_null_iter()
+        .collect();
+    let ts: Vec<i64> = frame
+        .column(col_names::TS_MS)?
+        .i64()?
+        .into_no_null_iter()
+        .collect();
+    let mut out = Vec::with_capacity(header.blocks.len());
+    let mut offset = 0usize;
+    for m in header.blocks {
+        let mut keys = Vec::new();
+        for row in offset..offset + m.height {
+            let key = match kind[row] {
+                0 => continue,
+                1 => Key::Id {
+                    id: a[row],
+                    content: b[row],
+                },
+                2 if !line_keys => continue,
+                2 => Key::Line {
+                    family,
+                    hash: a[row],
+                },
+                k => bail!("key kind {k}"),
+            };
+            keys.push(((row - offset) as u32, lines[row], key, ts[row]));
+        }
+        let mut problems = Vec::with_capacity(m.problems.len());
+        for (line, reason, msg) in m.problems {
+            let r =
+                SkipReason::from_key(&reason).ok_or_else(|| anyhow!("skip reason '{reason}'"))?;
+            problems.push((line, r, msg));
+        }
+        out.push(Parsed {
+            seq: *seq,
+            source,
+            frame: frame.slice(offset as i64, m.height),
+            pricing_inputs: Some(inputs.slice(offset as i64, m.height)),
+            keys,
+            problems,
+            not_calls: m
+                .not_calls
+                .into_iter()
+                .map(|(l, r)| (l, intern(&r)))
+                .collect(),
+            lines: m.lines,
+            file_timed: m.file_timed,
+            replaced: m.replaced,
+            rate_limits: m
+                .rate_limits
+                .into_iter()
+                .map(|(t, s, r)| {
+                    (
+                        t,
+                        intern(&s),
+                        RateLimit {
+                            window: intern(&r.window),
+                            used_percent: r.used_percent,
+                            window_minutes: r.window_minutes,
+                            resets_at_ms: r.resets_at_ms,
+                        },
+                    )
+                })
+                .collect(),
+            state: m.state,
+        });
+        *seq += 1;
+        offset += m.height;
+    }
+    let end = ReadEnd {
+        bytes: header.bytes,
+        consumed: header.consumed,
+        lines: header.lines,
+    };
+    Ok((out, end))
+}
+
+/// Prices cached calls again from their tokens, as the scan would have with these prices: the
+/// cost, whether it came from the rates, the list price, and the provider the rates imply.
+fn reprice(
+    frame: &mut DataFrame,
+    inputs: &DataFrame,
+    names: &std::collections::HashMap<u32, &str>,
+    dict: &Dictionary,
+    step: &mut PriceStep<'_>,
+) -> Result<()> {
+    let u32s = |f: &DataFrame, n: &str| -> Result<Vec<u32>> {
+        Ok(f.column(n)?.u32()?.into_no_null_iter().collect())
+    };
+    let model = u32s(frame, col_names::MODEL)?;
+    let input = u32s(frame, col_names::INPUT_TOKENS)?;
+    let output = u32s(frame, col_names::OUTPUT_TOKENS)?;
+    let cached = u32s(frame, col_names::CACHED_TOKENS)?;
+    let cache_write = u32s(frame, col_names::CACHE_WRITE_TOKENS)?;
+    let reasoning = u32s(frame, col_names::REASONING_TOKENS)?;
+    let ts: Vec<i64> = frame
+        .column(col_names::TS_MS)?
+        .i64()?
+        .into_no_null_iter()
+        .collect();
+    let provider_logged = u32s(inputs, pin::PROVIDER_LOGGED)?;
+    let variant = u32s(inputs, pin::VARIANT)?;
+    let cw1h = u32s(inputs, pin::CACHE_WRITE_1H)?;
+    let logged: Vec<Option<f64>> = inputs.column(pin::LOGGED_COST)?.f64()?.iter().collect();
+    let n = frame.height();
+    let (mut cost, mut priced, mut list, mut provider) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let name = |c: u32| (c != 0).then(|| names.get(&c).copied()).flatten();
+    let mut provider_of: std::collections::HashMap<Option<String>, u32> = Default::default();
+    for i in 0..n {
+        let call = PricingInputs {
+            model: name(model[i]),
+            provider: name(provider_logged[i]),
+            ts_ms: ts[i],
+            variant: variant_of(variant[i]).ok_or_else(|| anyhow!("price list {}", variant[i]))?,
+            logged_cost: logged[i],
+            tokens: crate::pricing::card::Tokens {
+                input: input[i].into(),
+                cache_read: cached[i].into(),
+                cache_write: cache_write[i].into(),
+                cache_write_1h: cw1h[i].into(),
+                output: output[i].into(),
+                reasoning: reasoning[i].into(),
+            },
+        };
+        let p = step.price_inputs(&call, model[i], provider_logged[i]);
+        let mut prov = provider_logged[i];
+        if prov == 0 {
+            if let Some(rates) = &p.rates {
+                let key = rates.provider.clone();
+                prov = *provider_of
+                    .entry(key)
+                    .or_insert_with(|| rates.provider.as_deref().map_or(0, |s| dict.code(s)));
+            }
+        }
+        cost.push(p.cost);
+        priced.push(p.from_rates);
+        list.push(p.list);
+        provider.push(prov);
+    }
+    frame.replace(
+        col_names::COST,
+        Float64Chunked::from_iter_options(col_names::COST.into(), cost.into_iter()).into_column(),
+    )?;
+    frame.replace(
+        col_names::PRICED,
+        BooleanChunked::from_slice(col_names::PRICED.into(), &priced).into_column(),
+    )?;
+    frame.replace(
+        col_names::LIST_COST,
+        Float64Chunked::from_iter_options(col_names::LIST_COST.into(), list.into_iter())
+            .into_column(),
+    )?;
+    frame.replace(
+        col_names::PROVIDER,
+        UInt32Chunked::from_vec(col_names::PROVIDER.into(), provider).into_column(),
+    )?;
+    Ok(())
+}
+
+fn take_u32(frame: &mut DataFrame, name: &str) -> Result<Vec<u32>> {
+    let c = frame.drop_in_place(name)?;
+    Ok(c.u32()?.into_no_null_iter().collect())
+}
+
+fn take_u64(frame: &mut DataFrame, name: &str) -> Result<Vec<u64>> {
+    let c = frame.drop_in_place(name)?;
+    Ok(c.u64()?.into_no_null_iter().collect())
+}
+
+/// Reasons and windows are a handful of fixed strings; the cache gives them back as such.
+fn intern(s: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut seen = SEEN.get_or_init(Default::default).lock().unwrap();
+    if let Some(&s) = seen.get(s) {
+        return s;
+    }
+    let s: &'static str = Box::leak(s.to_owned().into_boxed_str());
+    seen.insert(s);
+    s
+}
+
+/// What the scan saw of one input, for its entry.
+pub(super) struct Written {
+    pub entry: PathBuf,
+    pub id: Identity,
+    pub end: ReadEnd,
+    /// The last bytes before `end.consumed`, when they were read contiguously.
+    pub tail: Option<Vec<u8>>,
+    pub blocks: Vec<Parsed>,
+}
+
+/// Encodes and writes the entries of a scan (in the background of the queries), then keeps the
+/// cache within its cap.
+pub(super) fn write_all(
+    store: &Store,
+    fingerprint: super::Fingerprints,
+    names: &[String],
+    entries: Vec<Written>,
+) {
+    let mut kept = Vec::new();
+    for w in entries {
+        match encode(fingerprint, names, &w) {
+            Ok(bytes) => {
+                if store.write(&w.entry, &bytes).is_ok() {
+                    kept.push(w.entry);
+                }
+            }
+            Err(_) => continue, // an entry we cannot make is a future miss, not an error
+        }
+    }
+    store.evict(&kept);
+}
+
+fn encode(fingerprint: super::Fingerprints, names: &[String], w: &Written) -> Result<Vec<u8>> {
+    let mut frame: Option<DataFrame> = None;
+    let mut inputs: Option<DataFrame> = None;
+    let height: usize = w.blocks.iter().map(|b| b.frame.height()).sum();
+    let mut kind = vec![0u32; height];
+    let mut a = vec![0u64; height];
+    let mut b = vec![0u64; height];
+    let mut metas = Vec::with_capacity(w.blocks.len());
+    let mut offset = 0usize;
+    for p in &w.blocks {
+        for &(row, _, key, _) in &p.keys {
+            let r = offset + row as usize;
+            match key {
+                Key::Id { id, content } => (kind[r], a[r], b[r]) = (1, id, content),
+                Key::Line { hash, .. } => (kind[r], a[r]) = (2, hash),
+            }
+        }
+        offset += p.frame.height();
+        match &mut frame {
+            None => frame = Some(p.frame.clone()),
+            Some(f) => {
+                f.vstack_mut(&p.frame)?;
+            }
+        }
+        let pi = p
+            .pricing_inputs
+            .as_ref()
+            .ok_or_else(|| anyhow!("a block without its pricing inputs"))?;
+        match &mut inputs {
+            None => inputs = Some(pi.clone()),
+            Some(f) => {
+                f.vstack_mut(pi)?;
+            }
+        }
+        metas.push(BlockMeta {
+            height: p.frame.height(),
+            lines: p.lines,
+            file_timed: p.file_timed,
+            problems: p
+                .problems
+                .iter()
+                .map(|(l, r, m)| (*l, r.key().to_string(), m.clone()))
+                .collect(),
+            not_calls: p
+                .not_calls
+                .iter()
+                .map(|(l, r)| (*l, r.to_string()))
+                .collect(),
+            replaced: p.replaced.clone(),
+            rate_limits: p
+                .rate_limits
+                .iter()
+                .map(|(t, s, r)| {
+                    (
+                        *t,
+                        s.to_string(),
+                        RateLimitMeta {
+                            window: r.window.to_string(),
+                            used_percent: r.used_percent,
+                            window_minutes: r.window_minutes,
+                            resets_at_ms: r.resets_at_ms,
+                        },
+                    )
+                })
+                .collect(),
+            state: p.state.clone(),
+        });
+    }
+    let mut frame = frame.ok_or_else(|| anyhow!("no blocks"))?;
+    // This run's codes → the entry's own, in order of first use.
+    let mut to_local = vec![u32::MAX; names.len()];
+    let mut local_names = vec![String::new()];
+    to_local[0] = 0;
+    for d in Dimension::TEXT {
+        let name = d.column();
+        let global = frame.column(name)?.u32()?;
+        let mut v = Vec::with_capacity(global.len());
+        for c in global.into_no_null_iter() {
+            let slot = to_local
+                .get_mut(c as usize)
+                .ok_or_else(|| anyhow!("code {c} outside the dictionary"))?;
+            if *slot == u32::MAX {
+                *slot = local_names.len() as u32;
+                local_names.push(names[c as usize].clone());
+            }
+            v.push(*slot);
+        }
+        frame.replace(name, UInt32Chunked::from_vec(name.into(), v).into_column())?;
+    }
+    let mut inputs = inputs.ok_or_else(|| anyhow!("no blocks"))?;
+    let logged = inputs.column(pin::PROVIDER_LOGGED)?.u32()?;
+    let mut v = Vec::with_capacity(logged.len());
+    for c in logged.into_no_null_iter() {
+        let slot = to_local
+            .get_mut(c as usize)
+            .ok_or_else(|| anyhow!("code {c} outside the dictionary"))?;
+        if *slot == u32::MAX {
+            *slot = local_names.len() as u32;
+            local_names.push(names[c as usize].clone());
+        }
+        v.push(*slot);
+    }
+    inputs.replace(
+        pin::PROVIDER_LOGGED,
+        UInt32Chunked::from_vec(pin::PROVIDER_LOGGED.into(), v).into_column(),
+    )?;
+    for c in inputs.columns().to_vec() {
+        frame.with_column(c)?;
+    }
+    frame.with_column(UInt32Chunked::from_vec(KEY_KIND.into(), kind).into_column())?;
+    frame.with_column(UInt64Chunked::from_vec(KEY_A.into(), a).into_column())?;
+    frame.with_column(UInt64Chunked::from_vec(KEY_B.into(), b).into_column())?;
+    let header = Header {
+        version: FORMAT_VERSION,
+        fingerprint: fingerprint.0,
+        prices: fingerprint.1,
+        identity: w.id,
+        consumed: w.end.consumed,
+        bytes: w.end.bytes,
+        lines: w.end.lines,
+        tail: w.tail.as_deref().map(cache::hash_bytes),
+        names: local_names,
+        blocks: metas,
+    };
+    let json = serde_json::to_vec(&header)?;
+    let mut columns = Vec::with_capacity(height * 40);
+    IpcWriter::new(&mut columns)
+        .with_compression(Some(IpcCompression::LZ4))
+        .finish(&mut frame)?;
+    let mut out = Vec::with_capacity(24 + json.len() + columns.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&checksum(&json, &columns).to_le_bytes());
+    out.extend_from_slice(&columns);
+    Ok(out)
+}
+
+/// Reads a whole entry (for `llmlog cache info`'s check and the tests).
+pub fn describe(path: &Path) -> Result<(u64, u64, usize)> {
+    let mut data = Vec::new();
+    std::fs::File::open(path)?.read_to_end(&mut data)?;
+    let (h, _) = read_header(&data)?;
+    Ok((h.consumed, h.lines, h.blocks.iter().map(|b| b.height).sum()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pricing::{database::Database, overrides::Overrides, Pricer};
+    use proptest::prelude::*;
+
+    fn pricer() -> Pricer {
+        Pricer::new(Overrides::default(), Database::bundled())
+    }
+
+    /// The entry a scan of a small log writes.
+    fn entry() -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("app.jsonl");
+        let mut text = String::new();
+        for i in 0..50 {
+            text.push_str(&format!(
+                "{{\"timestamp\":\"2026-11-10T10:{:02}:00Z\",\"model\":\"gpt-4o\",\"user\":\"u{}\",\"input_tokens\":{},\"output_tokens\":5}}\n",
+                i, i % 7, 100 + i
+            ));
+        }
+        text.push_str("not json\n");
+        std::fs::write(&log, text).unwrap();
+        let store = Store::from_dir(dir.path().join("cache"), 1 << 30);
+        let pricer = pricer();
+        let opts = super::super::ScanOptions {
+            tz: chrono_tz::UTC,
+            pricer: &pricer,
+            reprice: false,
+            force_batch: false,
+            progress: None,
+            whole_lines: false,
+            batch_time_ms: None,
+            cache: Some(store),
+        };
+        let scan = super::super::scan(&[Source::File(log)], &opts).unwrap();
+        assert_eq!(scan.frame.height(), 50);
+        drop(scan); // waits for the entry
+        let e = std::fs::read_dir(dir.path().join("cache"))
+            .unwrap()
+            .flatten()
+            .find(|e| e.path().extension().is_some_and(|x| x == "llmc"))
+            .unwrap();
+        std::fs::read(e.path()).unwrap()
+    }
+
+    fn try_load(data: &[u8], prices: u64) -> Result<usize> {
+        let pricer = pricer();
+        let mut step = PriceStep::new(&pricer, false, false);
+        let dict = Dictionary::new();
+        let (blocks, _) = load(data, &dict, 0, 7, &mut 0, prices, &mut step, true)?;
+        Ok(blocks.iter().map(|b| b.frame.height()).sum())
+    }
+
+    #[test]
+    fn an_entry_loads_back_with_its_calls_and_reprices() {
+        let e = entry();
+        let (h, _) = read_header(&e).unwrap();
+        assert_eq!(try_load(&e, h.prices).unwrap(), 50);
+        assert_eq!(try_load(&e, h.prices ^ 1).unwrap(), 50, "repriced");
+        assert_eq!(h.blocks.iter().map(|b| b.problems.len()).sum::<usize>(), 1);
+    }
+
+    // Damage is caught by the checksum before the decoder sees it. A forged entry (damage with
+    // its checksum recomputed) is out of reach: polars' IPC reader may then try to allocate
+    // what the bytes claim and abort, which no catch_unwind stops. The cache directory is the
+    // user's own, like ~/.cargo.
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn a_damaged_entry_is_an_error_never_a_panic_or_other_numbers(
+            at in any::<prop::sample::Index>(),
+            flip in 1u8..=255,
+            cut in any::<bool>(),
+        ) {
+            static ENTRY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+            let mut e = ENTRY.get_or_init(entry).clone();
+            let i = at.index(e.len());
+            if cut {
+                e.truncate(i);
+            } else {
+                e[i] ^= flip;
+            }
+            prop_assert!(try_load(&e, 0).is_err(), "a damaged entry loaded (byte {i})");
+        }
+    }
+}
