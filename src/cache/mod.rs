@@ -88,6 +88,15 @@ impl Store {
     /// Writes an entry atomically: a temporary file in the same directory, then a rename, so a
     /// concurrent run reads the old entry or the new one, never half of one.
     pub fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_with(path, &mut |w| w.write_all(bytes))
+    }
+
+    /// The same, with the bytes produced by `fill` as they are written.
+    pub fn write_with(
+        &self,
+        path: &Path,
+        fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         let tmp = self.dir.join(format!(
             ".tmp-{}-{:x}",
@@ -96,8 +105,8 @@ impl Store {
         ));
         let result = (|| {
             let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_data().ok();
+            // No fsync: after a crash a torn entry fails its checksum and is rebuilt.
+            fill(&mut f)?;
             std::fs::rename(&tmp, path)
         })();
         if result.is_err() {

@@ -6,6 +6,7 @@ pub mod breakdown;
 pub mod budget_usage;
 pub mod filter;
 pub mod outliers;
+pub mod percentiles;
 pub mod quality;
 pub mod summary;
 pub mod timeline;

@@ -463,12 +463,18 @@ fn build_rest(scan: &Scan, opts: &ReportOptions, lf: LazyFrame) -> Result<Report
     ];
     let plans = dims
         .iter()
-        .map(|d| breakdown::by(lf.clone(), &[d]).logical_plan)
+        .map(|d| breakdown::by_without_latency(lf.clone(), &[d]).logical_plan)
         .collect();
     let frames = LazyFrame::collect_all_with_engine(plans, Engine::Auto, OptFlags::default())?;
+    let latency = group_latencies(lf.clone(), &dims)?;
     let mut all: Vec<Vec<Row>> = Vec::with_capacity(dims.len());
-    for (d, df) in dims.iter().zip(&frames) {
+    for ((d, df), lat) in dims.iter().zip(&frames).zip(&latency) {
         let mut rows = rows_of(df, &[d], &names, cost)?;
+        for (row, key) in rows.iter_mut().zip(i64_col(df, d)?) {
+            if let Some(q) = key.and_then(|k| lat.get(&k)) {
+                (row.p50_s, row.p95_s) = (q[0], q[1]);
+            }
+        }
         rows.sort_by(|a, b| {
             b.cost_usd
                 .total_cmp(&a.cost_usd)
@@ -816,7 +822,48 @@ fn quality_rows(lf: LazyFrame, names: &Names<'_>) -> Result<Vec<QualityRow>> {
     Ok(v)
 }
 
+/// Latency p50 and p95 per value of each of `dims`, dims side by side on the cores.
+fn group_latencies(lf: LazyFrame, dims: &[&str]) -> Result<Vec<crate::engine::percentiles::ByKey>> {
+    use rayon::prelude::*;
+    let mut cols: Vec<Expr> = dims.iter().map(|d| col(*d)).collect();
+    cols.push(col(c::LATENCY));
+    let df = lf.select(cols).collect()?;
+    let latency: Vec<f64> = df
+        .column(c::LATENCY)?
+        .f64()?
+        .iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect();
+    let latency = &latency;
+    let df = &df;
+    dims.par_iter()
+        .map(|d| {
+            let column = df.column(d)?;
+            let keys: Vec<i64> = match column.dtype() {
+                DataType::UInt32 => column.u32()?.into_no_null_iter().map(i64::from).collect(),
+                DataType::Int32 => column.i32()?.into_no_null_iter().map(i64::from).collect(),
+                _ => column
+                    .cast(&DataType::Int64)?
+                    .i64()?
+                    .into_no_null_iter()
+                    .collect(),
+            };
+            Ok(crate::engine::percentiles::quantiles_by(
+                &keys,
+                latency,
+                &[0.50, 0.95],
+            ))
+        })
+        .collect()
+}
+
 fn rows_of(df: &DataFrame, keys: &[&str], names: &Names<'_>, total: f64) -> Result<Vec<Row>> {
+    let has = |n: &str| df.get_column_names().iter().any(|c| c.as_str() == n);
+    let (p50, p95) = if has("p50") {
+        (f64_col(df, "p50")?, f64_col(df, "p95")?)
+    } else {
+        (vec![None; df.height()], vec![None; df.height()])
+    };
     let key_cols: Vec<Vec<Option<i64>>> =
         keys.iter().map(|k| i64_col(df, k)).collect::<Result<_>>()?;
     let calls = u64_col(df, "calls")?;
@@ -826,8 +873,6 @@ fn rows_of(df: &DataFrame, keys: &[&str], names: &Names<'_>, total: f64) -> Resu
     let cached = u64_col(df, "cached_tokens")?;
     let sr = f64_col(df, "success_rate")?;
     let errors = u64_col(df, "errors")?;
-    let p50 = f64_col(df, "p50")?;
-    let p95 = f64_col(df, "p95")?;
     Ok((0..df.height())
         .map(|i| {
             let parts: Vec<String> = keys

@@ -3,8 +3,10 @@
 //! dedupe and counting as a freshly parsed one and the numbers cannot differ.
 //!
 //! An entry is `MAGIC`, the length of a JSON header, the header (identity, where the read ended,
-//! the dictionary of the entry's own codes, one record per block), a checksum of everything after
-//! it and of the header, then the blocks' columns stacked as one LZ4-compressed Arrow IPC file.
+//! the dictionary of the entry's own codes, one record per block), the blocks' columns stacked as
+//! one uncompressed Arrow IPC file (see README: LZ4 made loading three times slower), and a
+//! CRC-32 of the header and columns. It is written as a
+//! stream, so an entry never sits whole in memory beside the frame it came from.
 //! Arrow IPC has no checksums of its own: without ours a flipped bit would be a wrong number.
 
 use super::Parsed;
@@ -20,10 +22,12 @@ use crate::pricing::{PriceStep, PricingInputs};
 use anyhow::{anyhow, bail, Context, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 
 const KEY_KIND: &str = "__key_kind";
+/// Rows per record batch of an entry.
+const BATCH_ROWS: usize = 1 << 18;
 const KEY_A: &str = "__key_a";
 const KEY_B: &str = "__key_b";
 
@@ -162,25 +166,39 @@ fn read_header(data: &[u8]) -> Result<(Header, usize)> {
     let len = u64::from_le_bytes(data[8..16].try_into().unwrap()) as usize;
     let end = 16usize
         .checked_add(len)
-        .and_then(|e| e.checked_add(8))
-        .filter(|&e| e <= data.len())
+        .filter(|&e| e.saturating_add(8) <= data.len())
         .ok_or_else(|| anyhow!("truncated header"))?;
-    let header: Header = serde_json::from_slice(&data[16..end - 8]).context("header")?;
+    let header: Header = serde_json::from_slice(&data[16..end]).context("header")?;
     Ok((header, end))
 }
 
 /// The header and the columns' bytes, once the checksum says they are what was written.
 fn read_checked(data: &[u8]) -> Result<(Header, &[u8])> {
     let (header, at) = read_header(data)?;
-    let stored = u64::from_le_bytes(data[at - 8..at].try_into().unwrap());
-    if checksum(&data[16..at - 8], &data[at..]) != stored {
+    let end = data.len() - 8;
+    let stored = u64::from_le_bytes(data[end..].try_into().unwrap());
+    if u64::from(crc32fast::hash(&data[16..end])) != stored {
         bail!("checksum mismatch");
     }
-    Ok((header, &data[at..]))
+    Ok((header, &data[at..end]))
 }
 
-fn checksum(header: &[u8], columns: &[u8]) -> u64 {
-    cache::hash_bytes(header) ^ cache::hash_bytes(columns).rotate_left(17)
+/// Passes bytes on and keeps the CRC-32 of what went through.
+struct Summing<W: std::io::Write> {
+    inner: W,
+    crc: crc32fast::Hasher,
+}
+
+impl<W: std::io::Write> std::io::Write for Summing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.crc.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// The cached blocks of an input as the scan's parsed blocks: codes mapped into this run's
@@ -500,20 +518,33 @@ pub(super) fn write_all(
     entries: Vec<Written>,
 ) {
     let mut kept = Vec::new();
+    let t0 = std::time::Instant::now();
+    let timing = std::env::var_os("LLMLOG_TIMING").is_some();
     for w in entries {
-        match encode(fingerprint, names, &w) {
-            Ok(bytes) => {
-                if store.write(&w.entry, &bytes).is_ok() {
-                    kept.push(w.entry);
-                }
-            }
-            Err(_) => continue, // an entry we cannot make is a future miss, not an error
+        // An entry we cannot make is a future miss, not an error.
+        let written = store.write_with(&w.entry, &mut |out| {
+            encode(fingerprint, names, &w, out).map_err(std::io::Error::other)
+        });
+        if written.is_ok() {
+            kept.push(w.entry);
         }
+    }
+    if timing {
+        eprintln!(
+            "timing: cache written in {:.3}s ({} entries)",
+            t0.elapsed().as_secs_f64(),
+            kept.len()
+        );
     }
     store.evict(&kept);
 }
 
-fn encode(fingerprint: super::Fingerprints, names: &[String], w: &Written) -> Result<Vec<u8>> {
+fn encode(
+    fingerprint: super::Fingerprints,
+    names: &[String],
+    w: &Written,
+    out: &mut dyn std::io::Write,
+) -> Result<()> {
     let mut frame: Option<DataFrame> = None;
     let mut inputs: Option<DataFrame> = None;
     let height: usize = w.blocks.iter().map(|b| b.frame.height()).sum();
@@ -637,18 +668,35 @@ fn encode(fingerprint: super::Fingerprints, names: &[String], w: &Written) -> Re
         names: local_names,
         blocks: metas,
     };
+    // polars' IPC writer makes one record batch per chunk, serialized whole in memory: the
+    // columns are cut into batches of 256 Ki rows (slices of one chunk, no copies).
+    frame.rechunk_mut_par();
+    let mut batched: Option<DataFrame> = None;
+    for off in (0..height).step_by(BATCH_ROWS) {
+        let part = frame.slice(off as i64, BATCH_ROWS);
+        match &mut batched {
+            None => batched = Some(part),
+            Some(b) => {
+                b.vstack_mut_owned(part)?;
+            }
+        }
+    }
+    let mut frame = batched.unwrap_or(frame);
     let json = serde_json::to_vec(&header)?;
-    let mut columns = Vec::with_capacity(height * 40);
-    IpcWriter::new(&mut columns)
-        .with_compression(Some(IpcCompression::LZ4))
+    out.write_all(MAGIC)?;
+    out.write_all(&(json.len() as u64).to_le_bytes())?;
+    let mut sum = Summing {
+        inner: std::io::BufWriter::with_capacity(1 << 20, &mut *out),
+        crc: crc32fast::Hasher::new(),
+    };
+    sum.write_all(&json)?;
+    IpcWriter::new(&mut sum)
+        .with_compression(None)
         .finish(&mut frame)?;
-    let mut out = Vec::with_capacity(24 + json.len() + columns.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
-    out.extend_from_slice(&json);
-    out.extend_from_slice(&checksum(&json, &columns).to_le_bytes());
-    out.extend_from_slice(&columns);
-    Ok(out)
+    let Summing { inner, crc } = sum;
+    let out = inner.into_inner().map_err(|e| e.into_error())?;
+    out.write_all(&u64::from(crc.finalize()).to_le_bytes())?;
+    Ok(())
 }
 
 /// Reads a whole entry (for `llmlog cache info`'s check and the tests).

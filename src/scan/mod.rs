@@ -100,18 +100,19 @@ pub struct Scan {
     /// Inputs read from the cache whole, and read on from where it ended.
     pub cache_hits: usize,
     pub cache_grown: usize,
-    /// The cache entries being written while the queries run; dropping the scan waits for them.
+    /// The cache entries to write once the command is done with the scan.
     pub cache_writer: CacheWriter,
 }
 
-/// Waits, when dropped, for the cache entries of a scan to be written.
+/// Writes, when dropped, the cache entries of a scan: after the report is out, so writing
+/// neither delays the output nor competes with the queries for the cores and memory.
 #[derive(Default)]
-pub struct CacheWriter(Option<std::thread::JoinHandle<()>>);
+pub struct CacheWriter(Option<Box<dyn FnOnce() + Send + Sync>>);
 
 impl Drop for CacheWriter {
     fn drop(&mut self) {
-        if let Some(h) = self.0.take() {
-            let _ = h.join();
+        if let Some(write) = self.0.take() {
+            write();
         }
     }
 }
@@ -664,7 +665,7 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
         (Some(store), false) => {
             let names = core.dict.names();
             let store = Store::from_dir(store.dir.clone(), store.max_bytes);
-            CacheWriter(Some(std::thread::spawn(move || {
+            CacheWriter(Some(Box::new(move || {
                 cached::write_all(&store, fingerprint, &names, to_write)
             })))
         }

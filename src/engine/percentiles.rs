@@ -1,0 +1,151 @@
+//! Latency percentiles per group, from one pass over the group codes: the values are scattered
+//! into one buffer by group (a counting sort on the codes), then each group's percentiles are
+//! selected in place.
+//!
+//! polars computes a grouped quantile with its general hash aggregation, one group at a time and
+//! on one core; this gives the same numbers (the same linear interpolation, `QuantileMethod::Linear`,
+//! to the bit) in time linear in the calls.
+
+use foldhash::fast::FixedState;
+use std::collections::HashMap;
+
+/// Quantiles per group key.
+pub type ByKey = HashMap<i64, Vec<Option<f64>>, FixedState>;
+
+/// For each key, the quantiles `qs` of its values, NaN meaning "none" (the normalizer never
+/// lets a NaN through as a value); None for a group without any.
+pub fn quantiles_by(keys: &[i64], values: &[f64], qs: &[f64]) -> ByKey {
+    let mut out = ByKey::default();
+    let (Some(&min), Some(&max)) = (keys.iter().min(), keys.iter().max()) else {
+        return out;
+    };
+    // Group of a key: dense when the keys span a small range (codes, days, hours), else hashed.
+    let span = (max as i128 - min as i128) as u128;
+    let dense = span < (1 << 24) && span <= 4 * keys.len() as u128 + 1024;
+    let mut index: HashMap<i64, usize, FixedState> = HashMap::default();
+    let mut group_keys: Vec<i64> = Vec::new();
+    let groups: Vec<usize> = if dense {
+        group_keys = (min..=max).collect();
+        keys.iter().map(|&k| (k - min) as usize).collect()
+    } else {
+        keys.iter()
+            .map(|&k| {
+                *index.entry(k).or_insert_with(|| {
+                    group_keys.push(k);
+                    group_keys.len() - 1
+                })
+            })
+            .collect()
+    };
+    let mut counts = vec![0usize; group_keys.len()];
+    let mut nulls = vec![0usize; group_keys.len()];
+    let mut seen = vec![false; group_keys.len()];
+    for (g, v) in groups.iter().zip(values) {
+        seen[*g] = true;
+        if v.is_nan() {
+            nulls[*g] += 1;
+        } else {
+            counts[*g] += 1;
+        }
+    }
+    let mut starts = Vec::with_capacity(counts.len() + 1);
+    let mut total = 0usize;
+    for &c in &counts {
+        starts.push(total);
+        total += c;
+    }
+    starts.push(total);
+    let mut buf = vec![0f64; total];
+    let mut fill = starts.clone();
+    for (g, &v) in groups.iter().zip(values) {
+        if !v.is_nan() {
+            buf[fill[*g]] = v;
+            fill[*g] += 1;
+        }
+    }
+    for (g, &k) in group_keys.iter().enumerate() {
+        if !seen[g] {
+            continue;
+        }
+        let vals = &mut buf[starts[g]..starts[g + 1]];
+        out.insert(
+            k,
+            qs.iter()
+                .map(|&q| quantile_after(vals, nulls[g], q))
+                .collect(),
+        );
+    }
+    out
+}
+
+/// polars' linear quantile of `vals` (reordered in place), to the same floating-point steps.
+pub fn quantile(vals: &mut [f64], q: f64) -> Option<f64> {
+    quantile_after(vals, 0, q)
+}
+
+/// The same for a column that also had `nulls` nulls: polars sorts them first and counts their
+/// positions in the index it interpolates at, which changes the last bits of the result.
+fn quantile_after(vals: &mut [f64], nulls: usize, q: f64) -> Option<f64> {
+    if vals.is_empty() {
+        return None;
+    }
+    let n = vals.len();
+    let len = n + nulls;
+    let float_idx = (n as f64 - 1.0) * q + nulls as f64;
+    let idx = (float_idx as usize).clamp(0, len - 1);
+    let top = f64::ceil(float_idx) as usize;
+    let (_, lower, rhs) = vals.select_nth_unstable_by(idx - nulls, f64::total_cmp);
+    let lower = *lower;
+    if idx == top {
+        return Some(lower);
+    }
+    let upper = rhs.iter().copied().min_by(f64::total_cmp)?;
+    if lower == upper {
+        Some(lower)
+    } else {
+        Some((float_idx - idx as f64) * (upper - lower) + lower)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{quantile, quantiles_by};
+    use polars::prelude::{ChunkQuantile, Float64Chunked, NewChunkedArray, QuantileMethod};
+    use proptest::prelude::*;
+
+    fn polars_q(vals: &[Option<f64>], q: f64) -> Option<f64> {
+        let s = Float64Chunked::from_iter_options("v".into(), vals.iter().copied());
+        s.quantile(q, QuantileMethod::Linear).unwrap()
+    }
+
+    #[test]
+    fn by_hand() {
+        // 0.5 1 2 3 4 30: p50 at rank 2.5 = 2.5, p90 at 4.5 = 17, p95 at 4.75 = 23.5.
+        let mut v = [30.0, 0.5, 4.0, 1.0, 3.0, 2.0];
+        assert_eq!(quantile(&mut v, 0.5), Some(2.5));
+        assert_eq!(quantile(&mut v, 0.9), Some(17.0));
+        assert_eq!(quantile(&mut v, 0.95), Some(23.5));
+        assert_eq!(quantile(&mut [], 0.5), None);
+    }
+
+    proptest! {
+        #[test]
+        fn the_same_as_polars_grouped_quantiles(
+            rows in prop::collection::vec((0i64..6, prop::option::weighted(0.8, 0.0f64..100.0)), 0..300),
+            wide in any::<bool>(),
+        ) {
+            // Wide keys take the hashed path.
+            let keys: Vec<i64> = rows.iter().map(|r| if wide { r.0 * 1_000_000_007 } else { r.0 }).collect();
+            let vals: Vec<Option<f64>> = rows.iter().map(|r| r.1).collect();
+            let flat: Vec<f64> = vals.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+            let got = quantiles_by(&keys, &flat, &[0.5, 0.95]);
+            for (&k, qs) in &got {
+                let group: Vec<Option<f64>> = keys.iter().zip(&vals).filter(|(g, _)| **g == k).map(|(_, v)| *v).collect();
+                prop_assert_eq!(qs[0], polars_q(&group, 0.5));
+                prop_assert_eq!(qs[1], polars_q(&group, 0.95));
+            }
+            let distinct: std::collections::BTreeSet<i64> = keys.iter().copied().collect();
+            prop_assert_eq!(got.len(), distinct.len());
+        }
+    }
+}
