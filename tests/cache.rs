@@ -480,3 +480,22 @@ fn concurrent_runs_agree_and_leave_whole_entries() {
     assert_eq!(cache_line(&err), "4 of 4 inputs whole, 0 read on");
     assert!(!err.contains("cache entry"), "no torn entry: {err}");
 }
+
+#[test]
+fn small_files_are_parsed_not_cached_by_default() {
+    let c = Case::new();
+    let log = c.path("small.jsonl");
+    write_calls(&log, 0..100, 0.01, false);
+    let l = log.display().to_string();
+    let out = c.run(
+        &["analyze", "--format", "json", &l],
+        &[("LLMLOG_CACHE_MIN_BYTES", "1048576")],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out.stdout)["summary"]["calls"], 100);
+    assert_eq!(
+        c.entries(),
+        0,
+        "a 15 KB file is cheaper to parse than to load"
+    );
+}

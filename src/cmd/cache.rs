@@ -53,6 +53,7 @@ pub fn run(c: CacheCommand) -> Result<ExitCode> {
                         "entries": entries.len(),
                         "bytes": total,
                         "max_bytes": store.max_bytes,
+                        "min_input_bytes": store.min_bytes,
                         "format_version": crate::cache::FORMAT_VERSION,
                         "items": rows,
                     });
@@ -70,6 +71,11 @@ pub fn run(c: CacheCommand) -> Result<ExitCode> {
                     writeln!(
                         out,
                         "entries hold each input's parsed calls, keyed by file identity, size, modification time and llmlog's format; --no-cache reads everything again"
+                    )?;
+                    writeln!(
+                        out,
+                        "inputs under {:.1} MB are parsed every time (LLMLOG_CACHE_MIN_BYTES)",
+                        store.min_bytes as f64 / 1e6
                     )?;
                 }
             }

@@ -5,9 +5,9 @@
 //! An entry is `MAGIC`, the length of a JSON header, the header (identity, where the read ended,
 //! the dictionary of the entry's own codes, one record per block), the blocks' columns stacked as
 //! one uncompressed Arrow IPC file (see README: LZ4 made loading three times slower), and a
-//! CRC-32 of the header and columns. It is written as a
-//! stream, so an entry never sits whole in memory beside the frame it came from.
-//! Arrow IPC has no checksums of its own: without ours a flipped bit would be a wrong number.
+//! CRC-32 of the header and columns. It is written as a stream, so an entry never sits whole in
+//! memory beside the frame it came from. Arrow IPC has no checksums of its own: without ours a
+//! flipped bit would be a wrong number.
 
 use super::Parsed;
 use crate::cache::{self, Identity, Store, FORMAT_VERSION, MAGIC};
@@ -114,6 +114,10 @@ pub(super) fn plan(store: &Store, src: &Source, fingerprint: u64) -> Plan {
     let Source::File(p) = src else {
         return Plan::Off;
     };
+    // Small files are cheaper to parse than to look up: not even identified.
+    if std::fs::metadata(p).map_or(true, |m| m.len() < store.min_bytes) {
+        return Plan::Off;
+    }
     let Some(id) = cache::identify(p) else {
         return Plan::Off;
     };
@@ -730,7 +734,7 @@ mod tests {
         }
         text.push_str("not json\n");
         std::fs::write(&log, text).unwrap();
-        let store = Store::from_dir(dir.path().join("cache"), 1 << 30);
+        let store = Store::from_dir(dir.path().join("cache"), 1 << 30, 0);
         let pricer = pricer();
         let opts = super::super::ScanOptions {
             tz: chrono_tz::UTC,

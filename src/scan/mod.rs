@@ -664,7 +664,7 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
     let cache_writer = match (&opts.cache, to_write.is_empty()) {
         (Some(store), false) => {
             let names = core.dict.names();
-            let store = Store::from_dir(store.dir.clone(), store.max_bytes);
+            let store = Store::from_dir(store.dir.clone(), store.max_bytes, store.min_bytes);
             CacheWriter(Some(Box::new(move || {
                 cached::write_all(&store, fingerprint, &names, to_write)
             })))

@@ -21,6 +21,8 @@ pub fn llmlog() -> Command {
         .env_remove("LLMLOG_CONFIG")
         .env_remove("LLMLOG_NO_CACHE")
         .env("LLMLOG_CACHE_DIR", cache)
+        // Small files too (by default only inputs of 1 MiB and more are cached).
+        .env("LLMLOG_CACHE_MIN_BYTES", "0")
         .env("NO_COLOR", "1");
     c.stdin(Stdio::null());
     c
