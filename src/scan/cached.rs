@@ -703,11 +703,22 @@ fn encode(
     Ok(())
 }
 
-/// Reads a whole entry (for `llmlog cache info`'s check and the tests).
+/// What an entry covers, from its header alone (for `llmlog cache info`): input bytes, lines,
+/// calls.
 pub fn describe(path: &Path) -> Result<(u64, u64, usize)> {
-    let mut data = Vec::new();
-    std::fs::File::open(path)?.read_to_end(&mut data)?;
-    let (h, _) = read_header(&data)?;
+    let mut f = std::fs::File::open(path)?;
+    let mut head = [0u8; 16];
+    f.read_exact(&mut head)?;
+    if &head[..8] != MAGIC {
+        bail!("not an llmlog cache entry");
+    }
+    let len = u64::from_le_bytes(head[8..16].try_into().unwrap());
+    if len > 1 << 30 {
+        bail!("header of {len} bytes");
+    }
+    let mut json = vec![0u8; len as usize];
+    f.read_exact(&mut json)?;
+    let h: Header = serde_json::from_slice(&json)?;
     Ok((h.consumed, h.lines, h.blocks.iter().map(|b| b.height).sum()))
 }
 
