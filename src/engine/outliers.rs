@@ -41,7 +41,8 @@ pub fn top_calls(lf: LazyFrame, n: u32) -> LazyFrame {
 /// outliers themselves (unlike a mean), and comparing within a model keeps an expensive model's
 /// ordinary calls from flooding the list.
 ///
-/// Step one: each qualifying model's median cost per call (a few rows).
+/// Step one: each qualifying model's median cost per call (a few rows). The report computes
+/// the same in one pass (`report::model_medians`); this is the reference its test compares with.
 pub fn model_medians(lf: LazyFrame, min_calls: u32) -> LazyFrame {
     lf.filter(col(c::COST).is_not_null())
         .group_by([col(c::MODEL)])

@@ -519,7 +519,7 @@ fn build_rest(scan: &Scan, opts: &ReportOptions, lf: LazyFrame) -> Result<Report
     let findings = anomalies::Findings::default(); // filled in by `build`
     let top = outliers::top_calls(lf.clone(), opts.top_n).collect()?;
     let top_calls = call_rows(&top, scan, &names, opts.tz)?;
-    let medians = outliers::model_medians(lf.clone(), opts.outlier_min_calls).collect()?;
+    let medians = model_medians(lf.clone(), opts.outlier_min_calls)?;
     let mut outlier_calls = match f64_col(&medians, "model_median")?
         .into_iter()
         .flatten()
@@ -822,6 +822,49 @@ fn quality_rows(lf: LazyFrame, names: &Names<'_>) -> Result<Vec<QualityRow>> {
     Ok(v)
 }
 
+/// Each model's median cost per priced call, for models with at least `min_calls` of them and a
+/// positive median: `outliers::model_medians`, computed in one counting pass (polars' grouped
+/// median runs on one core).
+fn model_medians(lf: LazyFrame, min_calls: u32) -> Result<DataFrame> {
+    let df = lf
+        .filter(col(c::COST).is_not_null())
+        .select([col(c::MODEL), col(c::COST)])
+        .collect()?;
+    let keys: Vec<i64> = df
+        .column(c::MODEL)?
+        .u32()?
+        .into_no_null_iter()
+        .map(i64::from)
+        .collect();
+    let cost: Vec<f64> = df.column(c::COST)?.f64()?.into_no_null_iter().collect();
+    let mut calls: std::collections::HashMap<i64, u64, foldhash::fast::FixedState> =
+        Default::default();
+    for &k in &keys {
+        *calls.entry(k).or_default() += 1;
+    }
+    let medians = crate::engine::percentiles::quantiles_by(&keys, &cost, &[0.5]);
+    let mut rows: Vec<(u32, f64, u64)> = medians
+        .iter()
+        .filter_map(|(&k, q)| {
+            let n = calls.get(&k).copied().unwrap_or(0);
+            let m = q[0]?;
+            (n >= u64::from(min_calls) && m > 0.0).then_some((k as u32, m, n))
+        })
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    Ok(DataFrame::new(
+        rows.len(),
+        vec![
+            UInt32Chunked::from_vec(c::MODEL.into(), rows.iter().map(|r| r.0).collect())
+                .into_column(),
+            Float64Chunked::from_vec("model_median".into(), rows.iter().map(|r| r.1).collect())
+                .into_column(),
+            UInt64Chunked::from_vec("model_calls".into(), rows.iter().map(|r| r.2).collect())
+                .into_column(),
+        ],
+    )?)
+}
+
 /// Latency p50 and p95 per value of each of `dims`, dims side by side on the cores.
 fn group_latencies(lf: LazyFrame, dims: &[&str]) -> Result<Vec<crate::engine::percentiles::ByKey>> {
     use rayon::prelude::*;
@@ -971,4 +1014,35 @@ pub(crate) fn i64_at(df: &DataFrame, name: &str) -> Result<Option<i64>> {
 
 pub(crate) fn u64_at(df: &DataFrame, name: &str) -> Result<Option<u64>> {
     Ok(u64_col(df, name)?.first().copied().flatten())
+}
+
+#[cfg(test)]
+mod median_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn model_medians_equal_polars_grouped_median(
+            rows in prop::collection::vec((0u32..5, prop::option::weighted(0.9, 0.0f64..3.0)), 0..400),
+            min_calls in 1u32..20,
+        ) {
+            let df = DataFrame::new(
+                rows.len(),
+                vec![
+                    UInt32Chunked::from_vec(c::MODEL.into(), rows.iter().map(|r| r.0).collect()).into_column(),
+                    Float64Chunked::from_iter_options(c::COST.into(), rows.iter().map(|r| r.1)).into_column(),
+                ],
+            ).unwrap();
+            let ours = model_medians(df.clone().lazy(), min_calls).unwrap();
+            let polars = outliers::model_medians(df.lazy(), min_calls)
+                .sort([c::MODEL], SortMultipleOptions::default())
+                .collect()
+                .unwrap();
+            prop_assert_eq!(i64_col(&ours, c::MODEL).unwrap(), i64_col(&polars, c::MODEL).unwrap());
+            prop_assert_eq!(f64_col(&ours, "model_median").unwrap(), f64_col(&polars, "model_median").unwrap());
+            prop_assert_eq!(u64_col(&ours, "model_calls").unwrap(), u64_col(&polars, "model_calls").unwrap());
+        }
+    }
 }
