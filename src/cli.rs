@@ -74,6 +74,87 @@ pub enum Command {
     /// entries), `clear` (empty it).
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Write the calls as a Parquet dataset (zstd, partitioned by date=YYYY-MM-DD) to a
+    /// directory or s3://bucket/prefix, for DuckDB, Spark and any other engine; every llmlog
+    /// command reads it back. Re-exporting adds only what is new.
+    Export(ExportArgs),
+    /// The report's queries as SQL over an exported dataset, for DuckDB or Spark SQL: run them
+    /// on your engine at any scale, then `llmlog render` the results.
+    Sql(SqlArgs),
+    /// Turn the results of `llmlog sql`, run on DuckDB or Spark, into llmlog's report (table,
+    /// markdown, json, csv).
+    Render(RenderArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Each row is one call as llmlog counts it (the schema in schemas/llm-call.schema.json): timestamp (UTC), model, provider, type, user, project, tags, conversation, error_kind, source, customer, conversation_name, ok, input/output/cached/cache_write/reasoning tokens, cost_usd (priced at export; the source in `pricing`), priced, list_cost_usd, latency_s, ttft_s, cache_hit, prompt_length, quality, correct, file, line.\n\nFiles are named date=YYYY-MM-DD/part-<run>.parquet; each run's manifest (_llmlog/manifests/<run>.json) records the inputs by device, inode and first bytes, and the byte and line reached, so the next export reads only what was appended and several machines can export to one prefix. S3 credentials come from AWS_* variables or ~/.aws (AWS_PROFILE); AWS_ENDPOINT_URL points at a compatible store.\n\nExamples:\n  llmlog export logs/ --to warehouse/llm-calls\n  llmlog export /var/log/app/*.jsonl --to s3://acme-logs/llm-calls\n  llmlog analyze warehouse/llm-calls --last 30d\n  duckdb -c \"SELECT model, sum(cost_usd) FROM read_parquet('warehouse/llm-calls/**/*.parquet', hive_partitioning=true) GROUP BY 1\""
+)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The dataset: a directory (created if needed) or s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    pub to: String,
+
+    /// What was written: a table, or json. Default: table on a terminal, json when piped.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Dialect {
+    Duckdb,
+    Spark,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "The script reads the dataset, defines a view named --table, and writes each query's result as JSON lines into --results (DuckDB: one file per query; Spark: one folder per query). `llmlog render RESULTS` then prints llmlog's report from them. Percentiles use linear interpolation between the two nearest values (DuckDB quantile_cont, Spark percentile), as llmlog's do.\n\nExamples:\n  llmlog sql --dialect duckdb --dataset warehouse/llm-calls > report.sql && duckdb < report.sql\n  llmlog render results/\n  llmlog sql --dialect spark --dataset s3a://acme-logs/llm-calls --results s3a://acme-logs/report > report.sql\n  spark-sql -f report.sql"
+)]
+pub struct SqlArgs {
+    /// The engine the SQL is for.
+    #[arg(long, value_enum)]
+    pub dialect: Dialect,
+
+    /// Where the dataset is, as the engine names it (a path, s3://…, s3a://…).
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub dataset: String,
+
+    /// The name of the view the queries read.
+    #[arg(long, value_name = "NAME", default_value = "llm_calls")]
+    pub table: String,
+
+    /// Where the engine writes the results.
+    #[arg(long, value_name = "PATH", default_value = "results")]
+    pub results: String,
+
+    /// Time zone for days and hours (IANA name). Default: UTC.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
+
+    /// How many of the most expensive calls and users to list.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: u32,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Reads what `llmlog sql` made the engine write: summary, by_model, by_type, by_provider, by_user, by_day, by_hour, errors_by_kind, top_calls (a .json file of JSON lines, or a folder of part files, each).\n\nExamples:\n  llmlog render results/\n  llmlog render results/ --format markdown >> summary.md"
+)]
+pub struct RenderArgs {
+    /// The folder the engine wrote the results into.
+    #[arg(value_name = "RESULTS")]
+    pub results: String,
+
+    /// Output format. Default: table on a terminal, json when piped.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// The time zone the results' days and hours are in (as given to `llmlog sql --tz`).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
 }
 
 #[derive(Args, Debug)]

@@ -11,6 +11,7 @@ pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod dataset;
 pub mod decide;
 pub mod engine;
 pub mod fmt;

@@ -32,6 +32,20 @@ pub fn load(input: &InputArgs, settings: &Settings, show_progress: bool) -> Resu
         }
         paths.push("-".into());
     }
+    let datasets = paths
+        .iter()
+        .filter(|p| crate::dataset::location::is_remote(p) || crate::dataset::is_dataset_dir(p))
+        .count();
+    if datasets > 0 {
+        if datasets < paths.len() {
+            bail!("give either exported datasets or log files, not both (export the logs into the dataset first: llmlog export LOGS --to DATASET)");
+        }
+        let days = crate::dataset::read::Days {
+            since_ms: settings.filters.since_ms,
+            until_ms: settings.filters.until_ms,
+        };
+        return crate::dataset::read::read(&paths, settings.tz, days);
+    }
     let srcs = sources::expand(&paths)?;
     let total: u64 = srcs.iter().filter_map(|s| s.len()).sum();
     // Only worth a bar when reading takes a while and someone sees stderr.
@@ -47,6 +61,7 @@ pub fn load(input: &InputArgs, settings: &Settings, show_progress: bool) -> Resu
             progress: progress.as_ref().map(|p| &*p.bytes),
             whole_lines: false,
             batch_time_ms: settings.batch_time_ms,
+            resume: &[],
             cache: if input.no_cache {
                 None
             } else {

@@ -11,11 +11,14 @@ pub mod costs;
 pub mod dashboard;
 pub mod digest;
 pub mod estimate;
+pub mod export;
 pub mod guard;
 pub mod optimize;
 pub mod pricing;
 pub mod progress;
+pub mod render;
 pub mod report;
+pub mod sql;
 pub mod watch;
 pub mod whatif;
 
@@ -66,6 +69,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Optimize(o) => optimize::run(o),
         Command::Estimate(e) => estimate::run(e),
         Command::Cache(c) => cache::run(c),
+        Command::Export(e) => export::run(e),
+        Command::Sql(s) => sql::run(s),
+        Command::Render(r) => render::run(r),
     }
 }
 

@@ -104,7 +104,7 @@ impl Plan {
 /// Whether an input's later bytes can be read on their own: plain JSON lines whose lines do not
 /// depend on earlier ones (not gzip, not a whole JSON document, not a database, not a Codex or
 /// Gemini session).
-fn growable(src: &Source, p: &Path) -> bool {
+pub(crate) fn growable(src: &Source, p: &Path) -> bool {
     let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
     let db = p.file_name().is_some_and(|n| n == "logs.db") || ext == "db";
     !src.is_gzip() && !src.sequential() && ext != "json" && !db
@@ -755,6 +755,7 @@ mod tests {
             progress: None,
             whole_lines: false,
             batch_time_ms: None,
+            resume: &[],
             cache: Some(store),
         };
         let scan = super::super::scan(&[Source::File(log)], &opts).unwrap();

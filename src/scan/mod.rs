@@ -7,6 +7,7 @@
 //! duplicate, the examples and the output are the same on every run and thread count.
 
 mod cached;
+pub(crate) use cached::growable;
 pub mod sink;
 
 use crate::cache::Store;
@@ -46,6 +47,9 @@ pub struct ScanOptions<'a> {
     pub batch_time_ms: Option<i64>,
     /// The incremental cache (None: `--no-cache`, or no cache directory).
     pub cache: Option<Store>,
+    /// Per input (by index), where to start reading instead of its beginning: (byte offset of a
+    /// line's start, that line's number). For `export`, which has sent the rest before.
+    pub resume: &'a [Option<(u64, u64)>],
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -102,6 +106,9 @@ pub struct Scan {
     pub cache_grown: usize,
     /// The cache entries to write once the command is done with the scan.
     pub cache_writer: CacheWriter,
+    /// How each input ended (by input index; None: not read to its end), counted from where
+    /// its read began.
+    pub ends: Vec<Option<ReadEnd>>,
 }
 
 /// Writes, when dropped, the cache entries of a scan: after the report is out, so writing
@@ -145,6 +152,8 @@ pub struct Core<'p> {
     to_write: Vec<cached::Written>,
     cache_hits: usize,
     cache_grown: usize,
+    /// Per input: where to start reading (see `ScanOptions::resume`).
+    pub resume_from: Vec<Option<(u64, u64)>>,
 }
 
 /// One parsed block, before dedupe.
@@ -189,6 +198,7 @@ impl<'p> Core<'p> {
             to_write: Vec::new(),
             cache_hits: 0,
             cache_grown: 0,
+            resume_from: Vec::new(),
         }
     }
 
@@ -285,6 +295,7 @@ impl<'p> Core<'p> {
         let batch_time = self.batch_time_ms;
         let writes = &writes;
         let input_of = &input_of;
+        let resume_from = &self.resume_from;
         let mut accumulated: Vec<Vec<Parsed>> = (0..sources.len()).map(|_| Vec::new()).collect();
 
         let merged: Result<()> = std::thread::scope(|s| {
@@ -365,6 +376,9 @@ impl<'p> Core<'p> {
                     if from_cache[i] == 1 {
                         ends[i] = cached_end;
                         continue;
+                    }
+                    if matches!(plans[i], cached::Plan::Off) {
+                        resume = resume.or(resume_from.get(i).copied().flatten());
                     }
                     // The last bytes read, to recognize this input's growth next time: only
                     // while what was read is one contiguous run of lines.
@@ -656,10 +670,11 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
     let mut core = Core::new(opts.tz, opts.pricer, opts.reprice, opts.force_batch);
     core.batch_time_ms = opts.batch_time_ms;
     core.dedupe_lines = sources.len() > 1;
+    core.resume_from = opts.resume.to_vec();
     let fingerprint = fingerprint(opts);
     core.cache = opts.cache.as_ref().map(|s| (s, fingerprint));
     let mut sink = FrameSink::default();
-    core.scan(sources, opts.progress, opts.whole_lines, &mut sink)?;
+    let ends = core.scan(sources, opts.progress, opts.whole_lines, &mut sink)?;
     let to_write = std::mem::take(&mut core.to_write);
     let cache_writer = match (&opts.cache, to_write.is_empty()) {
         (Some(store), false) => {
@@ -685,6 +700,7 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
         cache_hits: core.cache_hits,
         cache_grown: core.cache_grown,
         cache_writer,
+        ends,
     })
 }
 
