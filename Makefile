@@ -13,16 +13,17 @@ PYENV := target/pyenv
 CHROMEDRIVER := /usr/bin/chromedriver
 
 ## The whole test suite: formatting, lints, unit, property and black-box tests of the binary
-## (installs aiosmtpd, the llm CLI with its echo model for the logs.db tests, and openpyxl to read
-## the XLSX exports back, selenium, and Debian's chromium with its driver, first).
-test: $(PYENV)/.installed-3 $(CHROMEDRIVER)
+## (installs aiosmtpd, the llm CLI with its echo model for the logs.db tests, openpyxl to read
+## the XLSX exports back, selenium, DuckDB and pyspark to read the Parquet dataset, moto as the
+## local S3 server, and Debian's chromium with its driver, first).
+test: $(PYENV)/.installed-4 $(CHROMEDRIVER)
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --quiet -- -D warnings
 	LLMLOG_TEST_PYTHON=$(abspath $(PYENV))/bin/python $(CARGO) test --all-targets
 
-$(PYENV)/.installed-3:
+$(PYENV)/.installed-4:
 	python3 -m venv $(PYENV)
-	$(PYENV)/bin/python -m pip install --quiet --disable-pip-version-check aiosmtpd llm==0.36 llm-echo openpyxl selenium
+	$(PYENV)/bin/python -m pip install --quiet --disable-pip-version-check aiosmtpd llm==0.36 llm-echo openpyxl selenium duckdb pyspark 'moto[server]' boto3
 	touch $@
 
 $(CHROMEDRIVER):

@@ -34,7 +34,10 @@ pub fn run(a: ExportArgs) -> Result<ExitCode> {
     if crate::dataset::is_dataset_dir(&a.to) || crate::dataset::location::is_remote(&a.to) {
         // fine: adding to a dataset
     } else if std::path::Path::new(&a.to).is_file() {
-        bail!("--to {}: a file; give a directory (created if needed) or s3://bucket/prefix", a.to);
+        bail!(
+            "--to {}: a file; give a directory (created if needed) or s3://bucket/prefix",
+            a.to
+        );
     }
     let settings = Settings::from_args(i)?;
     let loc = Location::parse(&a.to)?;
@@ -121,7 +124,8 @@ pub fn run(a: ExportArgs) -> Result<ExitCode> {
     let mut inputs = Vec::new();
     let calls_of = calls_per_file(&frame, scan.files.len())?;
     for (k, src) in srcs.iter().enumerate() {
-        let (Source::File(p), Some(id), Some(end)) = (src, &ids[k], scan.ends.get(k).copied().flatten())
+        let (Source::File(p), Some(id), Some(end)) =
+            (src, &ids[k], scan.ends.get(k).copied().flatten())
         else {
             continue;
         };
@@ -144,7 +148,12 @@ pub fn run(a: ExportArgs) -> Result<ExitCode> {
     let recs = records::to_records(&frame, &scan.names, &scan.files, &scan.pricing_source)?;
     let mut parts = Vec::new();
     let mut by_day: BTreeMap<i32, Vec<IdxSize>> = BTreeMap::new();
-    for (row, ts) in frame.column(c::TS_MS)?.i64()?.into_no_null_iter().enumerate() {
+    for (row, ts) in frame
+        .column(c::TS_MS)?
+        .i64()?
+        .into_no_null_iter()
+        .enumerate()
+    {
         by_day
             .entry(ts.div_euclid(86_400_000) as i32)
             .or_default()
@@ -289,7 +298,12 @@ fn run_id(writer: &str, inputs: &[Input], calls: usize) -> String {
     }
     if inputs.is_empty() {
         // Standard input: its content is not known here; the time keeps runs apart.
-        s.push_str(&chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0).to_string());
+        s.push_str(
+            &chrono::Utc::now()
+                .timestamp_nanos_opt()
+                .unwrap_or(0)
+                .to_string(),
+        );
     }
     format!("{:016x}", crate::cache::hash_bytes(s.as_bytes()))
 }
@@ -304,12 +318,7 @@ fn run_counts(c: &crate::scan::Counts, calls: u64) -> RunCounts {
             .iter()
             .map(|(k, v)| (k.to_string(), *v))
             .collect(),
-        skipped_examples: c
-            .skipped
-            .examples
-            .iter()
-            .map(example)
-            .collect(),
+        skipped_examples: c.skipped.examples.iter().map(example).collect(),
         not_calls: c
             .not_calls
             .by_reason

@@ -9,7 +9,10 @@ use std::process::ExitCode;
 
 pub fn run(a: RenderArgs) -> Result<ExitCode> {
     let Ok(tz) = a.tz.parse::<chrono_tz::Tz>() else {
-        bail!("--tz {}: not an IANA time zone (e.g. Europe/Berlin, UTC)", a.tz);
+        bail!(
+            "--tz {}: not an IANA time zone (e.g. Europe/Berlin, UTC)",
+            a.tz
+        );
     };
     let now_ms = chrono::Utc::now().timestamp_millis();
     let report = crate::dataset::results::report(std::path::Path::new(&a.results), tz, 10, now_ms)?;

@@ -9,13 +9,21 @@ use std::process::ExitCode;
 
 pub fn run(a: SqlArgs) -> Result<ExitCode> {
     if a.tz.parse::<chrono_tz::Tz>().is_err() {
-        bail!("--tz {}: not an IANA time zone (e.g. Europe/Berlin, UTC)", a.tz);
+        bail!(
+            "--tz {}: not an IANA time zone (e.g. Europe/Berlin, UTC)",
+            a.tz
+        );
     }
     if a.top == 0 {
         bail!("--top must be at least 1");
     }
     // The view's name goes into the SQL as an identifier; keep it one a person would type.
-    if a.table.is_empty() || !a.table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if a.table.is_empty()
+        || !a
+            .table
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         bail!("--table {}: use letters, digits and _ only", a.table);
     }
     let text = script(&Options {

@@ -227,7 +227,10 @@ fn s3_store(
     }
     // A local S3-compatible server (MinIO, moto) speaks plain HTTP.
     let endpoint = b.get_config_value(&AmazonS3ConfigKey::Endpoint);
-    if endpoint.as_deref().is_some_and(|e| e.starts_with("http://")) {
+    if endpoint
+        .as_deref()
+        .is_some_and(|e| e.starts_with("http://"))
+    {
         b = b.with_allow_http(true);
     }
     if endpoint.is_some() && env("AWS_VIRTUAL_HOSTED_STYLE_REQUEST").is_none() {

@@ -49,7 +49,7 @@ mod tests {
     #[test]
     fn partition_days_round_trip() {
         assert_eq!(partition_day("date=1970-01-02/part-x.parquet"), Some(1));
-        assert_eq!(day_name(20_394), "2025-11-01");
+        assert_eq!(day_name(20_393), "2025-11-01");
         assert_eq!(
             partition_day(&format!("date={}/p.parquet", day_name(-3))),
             Some(-3)

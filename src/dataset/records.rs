@@ -131,20 +131,66 @@ pub fn to_parquet(mut records: DataFrame) -> Result<Vec<u8>> {
 /// A dataset file's records, checked against the schema: every column present with a type it
 /// can be read as. The error names the file and the column.
 pub fn from_parquet(bytes: Vec<u8>, name: &str) -> Result<DataFrame> {
-    let df = std::panic::catch_unwind(|| {
-        ParquetReader::new(std::io::Cursor::new(bytes)).finish()
-    })
-    .map_err(|_| anyhow!("{name}: not a readable Parquet file"))?
-    .map_err(|e| anyhow!("{name}: not a readable Parquet file: {e}"))?;
+    let df = std::panic::catch_unwind(|| ParquetReader::new(std::io::Cursor::new(bytes)).finish())
+        .map_err(|_| anyhow!("{name}: not a readable Parquet file"))?
+        .map_err(|e| anyhow!("{name}: not a readable Parquet file: {e}"))?;
     let mut cols = Vec::new();
     for (col, dtype) in schema() {
         let Ok(have) = df.column(col) else {
             bail!("{name}: no column `{col}`: not a file llmlog exported (its schema is in `llmlog export --help`)");
         };
-        let cast = have
-            .strict_cast(&dtype)
-            .map_err(|e| anyhow!("{name}: column `{col}` is {} where {dtype} is expected: {e}", have.dtype()))?;
+        let cast = have.strict_cast(&dtype).map_err(|e| {
+            anyhow!(
+                "{name}: column `{col}` is {} where {dtype} is expected: {e}",
+                have.dtype()
+            )
+        })?;
         cols.push(cast);
     }
     Ok(DataFrame::new(df.height(), cols)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sample() -> Vec<u8> {
+        let height = 3;
+        let mut cols: Vec<Column> = Vec::new();
+        for (name, dtype) in schema() {
+            cols.push(Column::full_null(name.into(), height, &dtype));
+        }
+        let df = DataFrame::new(height, cols).unwrap();
+        to_parquet(df).unwrap()
+    }
+
+    #[test]
+    fn a_file_reads_back_and_a_missing_column_is_named() {
+        let df = from_parquet(sample(), "x.parquet").unwrap();
+        assert_eq!(df.height(), 3);
+        assert_eq!(df.width(), schema().len());
+        let mut other = DataFrame::new(1, vec![Column::new("model".into(), ["m"])]).unwrap();
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes).finish(&mut other).unwrap();
+        let e = from_parquet(bytes, "y.parquet").unwrap_err().to_string();
+        assert!(e.contains("y.parquet") && e.contains("timestamp"), "{e}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Damaged files are errors naming the file, never a panic.
+        #[test]
+        fn damaged_files_are_errors(cut in 0usize..4000, flips in proptest::collection::vec((0usize..4000, any::<u8>()), 0..4)) {
+            let mut b = sample();
+            for (at, v) in flips {
+                let n = b.len();
+                b[at % n] ^= v | 1;
+            }
+            b.truncate(cut.min(b.len()));
+            if let Err(e) = from_parquet(b, "z.parquet") {
+                prop_assert!(e.to_string().contains("z.parquet"));
+            }
+        }
+    }
 }

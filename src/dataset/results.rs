@@ -25,12 +25,15 @@ fn rows(dir: &Path, name: &str) -> Result<Vec<Obj>> {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
                 let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                !n.starts_with('.') && !n.starts_with('_') && (n.ends_with(".json") || n.starts_with("part-"))
+                !n.starts_with('.')
+                    && !n.starts_with('_')
+                    && (n.ends_with(".json") || n.starts_with("part-"))
             })
             .collect();
         parts.sort();
         for p in parts {
-            let t = std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            let t =
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
             texts.push((p, t));
         }
     } else {
@@ -53,9 +56,8 @@ fn rows(dir: &Path, name: &str) -> Result<Vec<Obj>> {
             if line.trim().is_empty() {
                 continue;
             }
-            let v: Obj = serde_json::from_str(line).with_context(|| {
-                format!("{}:{}: not a JSON object", path.display(), i + 1)
-            })?;
+            let v: Obj = serde_json::from_str(line)
+                .with_context(|| format!("{}:{}: not a JSON object", path.display(), i + 1))?;
             out.push(v);
         }
     }
@@ -91,7 +93,11 @@ fn row(o: &Obj, total_cost: f64) -> Row {
         keys: Vec::new(),
         calls,
         cost_usd: cost,
-        share: if total_cost > 0.0 { cost / total_cost } else { 0.0 },
+        share: if total_cost > 0.0 {
+            cost / total_cost
+        } else {
+            0.0
+        },
         avg_cost_usd: if calls > 0 { cost / calls as f64 } else { 0.0 },
         input_tokens: u(o, "input_tokens"),
         output_tokens: u(o, "output_tokens"),
@@ -118,7 +124,10 @@ fn day_number(s: &str) -> Option<i32> {
 
 pub fn report(dir: &Path, tz: Tz, top_n: u32, now_ms: i64) -> Result<Report> {
     if !dir.is_dir() {
-        bail!("{}: not a folder of results (run the script from `llmlog sql` first)", dir.display());
+        bail!(
+            "{}: not a folder of results (run the script from `llmlog sql` first)",
+            dir.display()
+        );
     }
     let mut got: BTreeMap<&str, Vec<Obj>> = BTreeMap::new();
     for name in result_names() {
@@ -130,9 +139,18 @@ pub fn report(dir: &Path, tz: Tz, top_n: u32, now_ms: i64) -> Result<Report> {
         .ok_or_else(|| anyhow!("{}: the summary result is empty", dir.display()))?;
     let calls = u(&t, "calls");
     let cost = f(&t, "cost_usd").unwrap_or(0.0);
-    let (first_ms, last_ms) = (f(&t, "first_ms").map(|v| v as i64), f(&t, "last_ms").map(|v| v as i64));
-    let first_day = t.get("first_day").and_then(Value::as_str).and_then(day_number);
-    let last_day = t.get("last_day").and_then(Value::as_str).and_then(day_number);
+    let (first_ms, last_ms) = (
+        f(&t, "first_ms").map(|v| v as i64),
+        f(&t, "last_ms").map(|v| v as i64),
+    );
+    let first_day = t
+        .get("first_day")
+        .and_then(Value::as_str)
+        .and_then(day_number);
+    let last_day = t
+        .get("last_day")
+        .and_then(Value::as_str)
+        .and_then(day_number);
     let days = match (first_day, last_day) {
         (Some(a), Some(b)) => (b - a + 1) as u64,
         _ => 0,

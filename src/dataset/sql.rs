@@ -107,7 +107,11 @@ impl D<'_> {
         format!("coalesce(sum({}), 0)", self.id(column))
     }
     fn cost(&self) -> String {
-        format!("coalesce(sum({}), {})", self.id("cost_usd"), self.double("0"))
+        format!(
+            "coalesce(sum({}), {})",
+            self.id("cost_usd"),
+            self.double("0")
+        )
     }
     fn rate(&self, cond: &str, of: &str) -> String {
         format!(
@@ -165,8 +169,14 @@ impl D<'_> {
                 "sum(CASE WHEN {lat} > {} THEN 1 ELSE 0 END) AS slow_calls",
                 self.o.slow_threshold_s
             ),
-            format!("{} AS first_ms", self.epoch_ms(&format!("min({})", self.id("timestamp")))),
-            format!("{} AS last_ms", self.epoch_ms(&format!("max({})", self.id("timestamp")))),
+            format!(
+                "{} AS first_ms",
+                self.epoch_ms(&format!("min({})", self.id("timestamp")))
+            ),
+            format!(
+                "{} AS last_ms",
+                self.epoch_ms(&format!("max({})", self.id("timestamp")))
+            ),
             format!("min({}) AS first_day", self.day()),
             format!("max({}) AS last_day", self.day()),
             format!(
@@ -291,7 +301,10 @@ pub fn script(o: &Options<'_>) -> String {
         }
     );
     if d.duck() {
-        out.push_str(&format!("-- Create the results folder first: mkdir -p {}\n", o.results));
+        out.push_str(&format!(
+            "-- Create the results folder first: mkdir -p {}\n",
+            o.results
+        ));
     }
     out.push('\n');
     out.push_str(&d.view());
