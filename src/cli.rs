@@ -82,7 +82,7 @@ pub enum Command {
     /// on your engine at any scale, then `llmlog render` the results.
     Sql(SqlArgs),
     /// Turn the results of `llmlog sql`, run on DuckDB or Spark, into llmlog's report (table,
-    /// markdown, json, csv).
+    /// markdown, json, csv, or the dashboard with -o dashboard.png / .svg).
     Render(RenderArgs),
 }
 
@@ -141,7 +141,7 @@ pub struct SqlArgs {
 
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Reads what `llmlog sql` made the engine write: summary, by_model, by_type, by_provider, by_user, by_day, by_hour, errors_by_kind, top_calls (a .json file of JSON lines, or a folder of part files, each).\n\nExamples:\n  llmlog render results/\n  llmlog render results/ --format markdown >> summary.md"
+    after_help = "Reads what `llmlog sql` made the engine write: summary, by_model, by_type, by_provider, by_user, by_day, by_hour, errors_by_kind, top_calls, and for -o the dashboard's cost_over_time and latency_histogram (each a .json file of JSON lines, or a folder of part files).\n\nExamples:\n  llmlog render results/\n  llmlog render results/ --format markdown >> summary.md\n  llmlog render results/ -o dashboard.png"
 )]
 pub struct RenderArgs {
     /// The folder the engine wrote the results into.
@@ -151,6 +151,10 @@ pub struct RenderArgs {
     /// Output format. Default: table on a terminal, json when piped.
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<Format>,
+
+    /// Draw the dashboard instead, to this .png or .svg file (as `llmlog dashboard` does).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<String>,
 
     /// The time zone the results' days and hours are in (as given to `llmlog sql --tz`).
     #[arg(long, value_name = "ZONE", default_value = "UTC")]

@@ -442,6 +442,55 @@ fn the_sql_on_duckdb_gives_the_report() {
         text.contains("gpt-4o") && text.contains("rendered from SQL results"),
         "{text}"
     );
+    // The dashboard drawn from the results says what the one drawn from the calls says.
+    let svg_texts = |path: &Path| -> Vec<String> {
+        let text = std::fs::read_to_string(path).unwrap();
+        let doc = roxmltree::Document::parse(&text).expect("valid SVG");
+        doc.descendants()
+            .filter(|n| n.is_text())
+            .map(|n| n.text().unwrap().trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect()
+    };
+    let from_results = dir.path().join("render.svg");
+    let from_calls = dir.path().join("dashboard.svg");
+    let results = dir.path().join("results");
+    let out = run(&[
+        "render",
+        results.to_str().unwrap(),
+        "-o",
+        from_results.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "dashboard",
+        ds,
+        "--tz",
+        "UTC",
+        "-o",
+        from_calls.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (a, b) = (svg_texts(&from_results), svg_texts(&from_calls));
+    assert!(a.len() > 100, "{a:?}");
+    for t in a.iter().filter(|t| !t.contains("from SQL results")) {
+        assert!(
+            b.contains(t),
+            "{t:?} is on the rendered dashboard, not on llmlog's"
+        );
+    }
+    assert!(a.iter().any(|t| t == "11-05") && a.iter().any(|t| t == "claude-sonnet-4-5"));
+
     // A missing result is named.
     std::fs::remove_file(dir.path().join("results/by_hour.json")).unwrap();
     let out = run(&["render", dir.path().join("results").to_str().unwrap()]);

@@ -3,7 +3,7 @@
 use super::{use_color, EXIT_OK};
 use crate::cli::{ColorChoice, Format, RenderArgs};
 use crate::render::{self, Render};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -16,6 +16,24 @@ pub fn run(a: RenderArgs) -> Result<ExitCode> {
     };
     let now_ms = chrono::Utc::now().timestamp_millis();
     let report = crate::dataset::results::report(std::path::Path::new(&a.results), tz, 10, now_ms)?;
+    if let Some(path) = &a.output {
+        let lower = path.to_ascii_lowercase();
+        let data = crate::dataset::results::dashboard(std::path::Path::new(&a.results), &report)?;
+        let o = crate::render::dashboard::DashboardOptions {
+            width: 1600,
+            height: 1000,
+            title: "LLM usage (from SQL results)".into(),
+        };
+        let bytes = if lower.ends_with(".svg") {
+            crate::render::dashboard::svg(&report, &data, &o)?.into_bytes()
+        } else if lower.ends_with(".png") {
+            crate::render::dashboard::png(&report, &data, &o)?
+        } else {
+            bail!("-o {path}: give a .png or .svg file (the HTML report needs the calls: llmlog dashboard DATASET -o report.html)");
+        };
+        std::fs::write(path, bytes).with_context(|| format!("cannot write {path}"))?;
+        return Ok(ExitCode::from(EXIT_OK));
+    }
     let stdout = std::io::stdout();
     let format = a.format.unwrap_or(if stdout.is_terminal() {
         Format::Table

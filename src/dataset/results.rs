@@ -122,6 +122,27 @@ fn day_number(s: &str) -> Option<i32> {
     super::partition_day(&format!("date={s}"))
 }
 
+/// The dashboard's series from the `cost_over_time` and `latency_histogram` results.
+pub fn dashboard(dir: &Path, report: &Report) -> Result<crate::report::dashboard::DashboardData> {
+    use crate::report::dashboard::{assemble, CostCell, LATENCY_EDGES};
+    let cells: Vec<CostCell> = rows(dir, "cost_over_time")?
+        .iter()
+        .filter_map(|o| {
+            Some(CostCell {
+                day: day_number(o.get("day")?.as_str()?)? as i64,
+                hour: u(o, "hour") as i64,
+                model: s(o, "model"),
+                cost: f(o, "cost_usd").unwrap_or(0.0),
+            })
+        })
+        .collect();
+    let hist = rows(dir, "latency_histogram")?;
+    let counts: Vec<u64> = (0..LATENCY_EDGES.len())
+        .map(|i| hist.first().map_or(0, |h| u(h, &format!("bin{i}"))))
+        .collect();
+    Ok(assemble(&cells, &counts, report))
+}
+
 pub fn report(dir: &Path, tz: Tz, top_n: u32, now_ms: i64) -> Result<Report> {
     if !dir.is_dir() {
         bail!(
@@ -131,6 +152,9 @@ pub fn report(dir: &Path, tz: Tz, top_n: u32, now_ms: i64) -> Result<Report> {
     }
     let mut got: BTreeMap<&str, Vec<Obj>> = BTreeMap::new();
     for name in result_names() {
+        if name == "cost_over_time" || name == "latency_histogram" {
+            continue; // the dashboard's, read by `dashboard`
+        }
         got.insert(name, rows(dir, name)?);
     }
     let t = got["summary"]

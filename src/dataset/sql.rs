@@ -20,7 +20,12 @@ pub const BREAKDOWNS: [(&str, &str); 8] = [
 pub fn result_names() -> Vec<&'static str> {
     let mut v = vec!["summary"];
     v.extend(BREAKDOWNS.iter().map(|b| b.0));
-    v.extend(["errors_by_kind", "top_calls"]);
+    v.extend([
+        "errors_by_kind",
+        "top_calls",
+        "cost_over_time",
+        "latency_histogram",
+    ]);
     v
 }
 
@@ -250,6 +255,40 @@ impl D<'_> {
         )
     }
 
+    /// Cost by local day, hour and model: the dashboard's stacked series.
+    fn cost_over_time(&self) -> String {
+        format!(
+            "SELECT {} AS day, hour({}) AS hour, {} AS model, {} AS cost_usd\nFROM {}\nGROUP BY 1, 2, 3\nORDER BY 1, 2, 3",
+            self.day(),
+            self.local(),
+            self.key("model"),
+            self.cost(),
+            self.id(self.o.table)
+        )
+    }
+
+    /// Calls per latency bin [edge, next edge), the dashboard's histogram.
+    fn latency_histogram(&self) -> String {
+        let lat = self.id("latency_s");
+        let edges = crate::report::dashboard::LATENCY_EDGES;
+        let bins: Vec<String> = edges
+            .iter()
+            .enumerate()
+            .map(|(i, lo)| {
+                let cond = match edges.get(i + 1) {
+                    Some(hi) => format!("{lat} >= {lo} AND {lat} < {hi}"),
+                    None => format!("{lat} >= {lo}"),
+                };
+                format!("sum(CASE WHEN {cond} THEN 1 ELSE 0 END) AS bin{i}")
+            })
+            .collect();
+        format!(
+            "SELECT\n  {}\nFROM {}",
+            bins.join(",\n  "),
+            self.id(self.o.table)
+        )
+    }
+
     fn view(&self) -> String {
         let root = self.o.dataset.trim_end_matches('/');
         if self.duck() {
@@ -319,6 +358,10 @@ pub fn script(o: &Options<'_>) -> String {
     out.push_str(&d.write("errors_by_kind", &d.errors_by_kind()));
     out.push_str("\n\n");
     out.push_str(&d.write("top_calls", &d.top_calls()));
+    out.push_str("\n\n");
+    out.push_str(&d.write("cost_over_time", &d.cost_over_time()));
+    out.push_str("\n\n");
+    out.push_str(&d.write("latency_histogram", &d.latency_histogram()));
     out.push('\n');
     out
 }

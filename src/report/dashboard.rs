@@ -29,12 +29,21 @@ pub const LATENCY_EDGES: &[f64] = &[
     0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 300.0,
 ];
 
+/// One cell of cost over time: a local day (days since 1970-01-01), its hour (0 when daily),
+/// a model and what it cost.
+pub struct CostCell {
+    pub day: i64,
+    pub hour: i64,
+    pub model: String,
+    pub cost: f64,
+}
+
 pub fn build(scan: &Scan, opts: &ReportOptions, report: &Report) -> Result<DashboardData> {
     let lf = opts
         .filters
         .apply(scan.frame.clone().lazy(), &scan.names, &scan.files)?;
     let names = Names(&scan.names, &scan.files);
-    let hourly = report.summary.days > 0 && report.summary.days < 3;
+    let hourly = hourly(report);
     let df = timeline::cost_over_time(lf.clone(), hourly).collect()?;
     let days = i64_col(&df, c::DAY)?;
     let hours = if hourly {
@@ -44,7 +53,36 @@ pub fn build(scan: &Scan, opts: &ReportOptions, report: &Report) -> Result<Dashb
     };
     let models = i64_col(&df, c::MODEL)?;
     let costs = f64_col(&df, "cost_usd")?;
+    let cells: Vec<CostCell> = (0..df.height())
+        .map(|i| CostCell {
+            day: days[i].unwrap_or(0),
+            hour: hours.as_ref().and_then(|h| h[i]).unwrap_or(0),
+            model: names.of(c::MODEL, models[i]),
+            cost: costs[i].unwrap_or(0.0),
+        })
+        .collect();
+    let hist = timeline::latency_histogram(lf, LATENCY_EDGES).collect()?;
+    let counts = (0..LATENCY_EDGES.len())
+        .map(|i| {
+            Ok(u64_col(&hist, &format!("bin{i}"))?
+                .first()
+                .copied()
+                .flatten()
+                .unwrap_or(0))
+        })
+        .collect::<Result<Vec<u64>>>()?;
+    Ok(assemble(&cells, &counts, report))
+}
 
+/// Hour by hour for a run of under three days, else day by day.
+pub fn hourly(report: &Report) -> bool {
+    report.summary.days > 0 && report.summary.days < 3
+}
+
+/// The dashboard's series from cost cells and latency bin counts (one per `LATENCY_EDGES`),
+/// however they were computed: by the frame's queries, or by an engine running `llmlog sql`.
+pub fn assemble(cells: &[CostCell], counts: &[u64], report: &Report) -> DashboardData {
+    let hourly = hourly(report);
     // The series: top models by total cost (the report's by_model order), then "other".
     let mut series: Vec<String> = report
         .by_model
@@ -60,8 +98,11 @@ pub fn build(scan: &Scan, opts: &ReportOptions, report: &Report) -> Result<Dashb
 
     // Every bucket from the first to the last, so gaps show as gaps.
     let mut totals: BTreeMap<(i64, i64), Vec<f64>> = BTreeMap::new();
-    if let (Some(first), Some(last)) = (days.iter().flatten().min(), days.iter().flatten().max()) {
-        for d in *first..=*last {
+    if let (Some(first), Some(last)) = (
+        cells.iter().map(|c| c.day).min(),
+        cells.iter().map(|c| c.day).max(),
+    ) {
+        for d in first..=last {
             if hourly {
                 for h in 0..24 {
                     totals.insert((d, h), vec![0.0; series.len()]);
@@ -71,19 +112,15 @@ pub fn build(scan: &Scan, opts: &ReportOptions, report: &Report) -> Result<Dashb
             }
         }
     }
-    for i in 0..df.height() {
-        let key = (
-            days[i].unwrap_or(0),
-            hours.as_ref().and_then(|h| h[i]).unwrap_or(0),
-        );
-        let model = names.of(c::MODEL, models[i]);
-        let idx = series.iter().position(|s| *s == model).or(if folded {
+    for cell in cells {
+        let key = (cell.day, if hourly { cell.hour } else { 0 });
+        let idx = series.iter().position(|s| *s == cell.model).or(if folded {
             Some(series.len() - 1)
         } else {
             None
         });
         if let (Some(idx), Some(row)) = (idx, totals.get_mut(&key)) {
-            row[idx] += costs[i].unwrap_or(0.0);
+            row[idx] += cell.cost;
         }
     }
     if hourly {
@@ -108,27 +145,16 @@ pub fn build(scan: &Scan, opts: &ReportOptions, report: &Report) -> Result<Dashb
         })
         .collect();
     let cost = totals.into_values().collect();
-
-    let hist = timeline::latency_histogram(lf, LATENCY_EDGES).collect()?;
     let latency_bins = LATENCY_EDGES
         .iter()
         .enumerate()
-        .map(|(i, lo)| {
-            Ok((
-                *lo,
-                u64_col(&hist, &format!("bin{i}"))?
-                    .first()
-                    .copied()
-                    .flatten()
-                    .unwrap_or(0),
-            ))
-        })
-        .collect::<Result<_>>()?;
-    Ok(DashboardData {
+        .map(|(i, lo)| (*lo, counts.get(i).copied().unwrap_or(0)))
+        .collect();
+    DashboardData {
         buckets,
         hourly,
         series,
         cost,
         latency_bins,
-    })
+    }
 }
