@@ -145,7 +145,6 @@ pub fn run(a: ExportArgs) -> Result<ExitCode> {
         });
     }
     let run = run_id(&writer, &inputs, frame.height());
-    let recs = records::to_records(&frame, &scan.names, &scan.files, &scan.pricing_source)?;
     let mut parts = Vec::new();
     let mut by_day: BTreeMap<i32, Vec<IdxSize>> = BTreeMap::new();
     for (row, ts) in frame
@@ -163,7 +162,13 @@ pub fn run(a: ExportArgs) -> Result<ExitCode> {
     for (day, rows) in &by_day {
         let n = rows.len();
         let idx = IdxCa::from_vec("idx".into(), rows.clone());
-        let part = recs.take(&idx)?;
+        // One day's strings at a time: the frame of codes is all that is held whole.
+        let part = records::to_records(
+            &frame.take(&idx)?,
+            &scan.names,
+            &scan.files,
+            &scan.pricing_source,
+        )?;
         let bytes = records::to_parquet(part)?;
         let key = format!("date={}/part-{run}.parquet", day_name(*day));
         let size = bytes.len();

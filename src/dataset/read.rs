@@ -48,10 +48,13 @@ pub fn parts(loc: &Location, days: Days) -> Result<(Vec<String>, Vec<manifest::M
 }
 
 pub fn read(roots: &[String], tz: Tz, days: Days) -> Result<Scan> {
-    let mut all: Option<DataFrame> = None;
+    let mut frame: Option<DataFrame> = None;
     let mut counts = Counts::default();
     let mut pricing: Vec<String> = Vec::new();
     let mut bytes = 0u64;
+    let dict = Dictionary::new();
+    let mut files = Files::default();
+    let mut zone = Zone::new(tz);
     for root in roots {
         let loc = Location::parse(root)?;
         let (keys, manifests) = parts(&loc, days)?;
@@ -61,38 +64,33 @@ pub fn read(roots: &[String], tz: Tz, days: Days) -> Result<Scan> {
                 pricing.push(m.pricing.clone());
             }
         }
+        // File by file into codes: the strings of one file at a time are all that is held.
         for key in keys {
             let data = loc.get(&key)?;
             bytes += data.len() as u64;
-            let df = records::from_parquet(data, &format!("{}/{key}", loc.display()))?;
-            match &mut all {
-                None => all = Some(df),
-                Some(a) => {
-                    a.vstack_mut_owned(df)?;
+            let records = records::from_parquet(data, &format!("{}/{key}", loc.display()))?;
+            let part = to_frame(&records, &mut zone, &dict, &mut files)?;
+            match &mut frame {
+                None => frame = Some(part),
+                Some(f) => {
+                    f.vstack_mut_owned(part)?;
                 }
             }
         }
     }
-    let records = match all {
-        Some(a) => a,
-        None => DataFrame::empty_with_schema(&Schema::from_iter(
-            records::schema()
-                .into_iter()
-                .map(|(n, t)| Field::new(n.into(), t)),
-        )),
+    let (frame, files) = match frame {
+        None => (
+            to_frame(&empty_records(), &mut zone, &dict, &mut files)?,
+            Vec::new(),
+        ),
+        Some(f) => in_log_order(f, files)?,
     };
-    // The order a read of the logs counts in: by input, then line.
-    let records = records.sort(
-        [c::FILE, c::LINE],
-        SortMultipleOptions::default().with_maintain_order(true),
-    )?;
-    let (frame, names, files) = to_frame(&records, tz)?;
     counts.calls = frame.height() as u64;
     counts.bytes = bytes;
     pricing.sort();
     Ok(Scan {
         frame,
-        names,
+        names: dict.freeze(),
         files,
         counts,
         pricing_source: if pricing.is_empty() {
@@ -106,6 +104,62 @@ pub fn read(roots: &[String], tz: Tz, days: Days) -> Result<Scan> {
         cache_writer: Default::default(),
         ends: Vec::new(),
     })
+}
+
+fn empty_records() -> DataFrame {
+    DataFrame::empty_with_schema(&Schema::from_iter(
+        records::schema()
+            .into_iter()
+            .map(|(n, t)| Field::new(n.into(), t)),
+    ))
+}
+
+/// Input names → codes, in the order first seen.
+#[derive(Default)]
+struct Files {
+    names: Vec<String>,
+    codes: std::collections::HashMap<String, u32>,
+}
+
+impl Files {
+    fn code(&mut self, name: &str) -> u32 {
+        if let Some(&c) = self.codes.get(name) {
+            return c;
+        }
+        let c = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.codes.insert(name.to_string(), c);
+        c
+    }
+}
+
+/// The order a read of the logs counts in: inputs by name, then line. File codes are renumbered
+/// to the inputs' sorted order, so the same dataset gives the same report however its files
+/// were listed.
+fn in_log_order(frame: DataFrame, files: Files) -> Result<(DataFrame, Vec<String>)> {
+    let mut order: Vec<u32> = (0..files.names.len() as u32).collect();
+    order.sort_by(|a, b| files.names[*a as usize].cmp(&files.names[*b as usize]));
+    let mut renumber = vec![0u32; order.len()];
+    for (new, old) in order.iter().enumerate() {
+        renumber[*old as usize] = new as u32;
+    }
+    let codes: Vec<u32> = frame
+        .column(c::FILE)?
+        .u32()?
+        .into_no_null_iter()
+        .map(|f| renumber[f as usize])
+        .collect();
+    let mut frame = frame;
+    frame.with_column(UInt32Chunked::from_vec(c::FILE.into(), codes).into_column())?;
+    let frame = frame.sort(
+        [c::FILE, c::LINE],
+        SortMultipleOptions::default().with_maintain_order(true),
+    )?;
+    let names = order
+        .iter()
+        .map(|o| files.names[*o as usize].clone())
+        .collect();
+    Ok((frame, names))
 }
 
 fn add_counts(c: &mut Counts, r: &manifest::RunCounts) {
@@ -152,8 +206,13 @@ fn intern(k: &str) -> &'static str {
     s
 }
 
-/// Canonical records → the scan's frame: codes from one dictionary, local day and hour in `tz`.
-fn to_frame(r: &DataFrame, tz: Tz) -> Result<(DataFrame, Vec<String>, Vec<String>)> {
+/// Canonical records → the scan's frame: codes from one dictionary, local day and hour in the zone.
+fn to_frame(
+    r: &DataFrame,
+    zone: &mut Zone,
+    dict: &Dictionary,
+    files: &mut Files,
+) -> Result<DataFrame> {
     let height = r.height();
     let ts: Vec<i64> = r
         .column("timestamp")?
@@ -162,14 +221,12 @@ fn to_frame(r: &DataFrame, tz: Tz) -> Result<(DataFrame, Vec<String>, Vec<String
         .iter()
         .map(|v| v.unwrap_or(0))
         .collect();
-    let mut zone = Zone::new(tz);
     let (mut day, mut hour) = (Vec::with_capacity(height), Vec::with_capacity(height));
     for &t in &ts {
         let (d, h) = zone.local_day_hour(t);
         day.push(d);
         hour.push(h as i32);
     }
-    let dict = Dictionary::new();
     let mut cols: Vec<Column> = vec![
         Int64Chunked::from_vec(c::TS_MS.into(), ts).into_column(),
         Int32Chunked::from_vec(c::DAY.into(), day).into_column(),
@@ -234,17 +291,12 @@ fn to_frame(r: &DataFrame, tz: Tz) -> Result<(DataFrame, Vec<String>, Vec<String
         };
         cols.push(col);
     }
-    let mut files: Vec<String> = Vec::new();
-    let file_col = r.column(c::FILE)?.str()?;
-    let mut file_codes = Vec::with_capacity(height);
-    for f in file_col.iter() {
-        let f = f.unwrap_or("");
-        // Rows are sorted by file: a new name is the next code.
-        if files.last().map(String::as_str) != Some(f) {
-            files.push(f.to_string());
-        }
-        file_codes.push((files.len() - 1) as u32);
-    }
+    let file_codes: Vec<u32> = r
+        .column(c::FILE)?
+        .str()?
+        .iter()
+        .map(|f| files.code(f.unwrap_or("")))
+        .collect();
     cols.push(UInt32Chunked::from_vec(c::FILE.into(), file_codes).into_column());
     let lines: Vec<u32> = r
         .column(c::LINE)?
@@ -253,5 +305,5 @@ fn to_frame(r: &DataFrame, tz: Tz) -> Result<(DataFrame, Vec<String>, Vec<String
         .map(|v| v.unwrap_or(0).clamp(0, u32::MAX as i64) as u32)
         .collect();
     cols.push(UInt32Chunked::from_vec(c::LINE.into(), lines).into_column());
-    Ok((DataFrame::new(height, cols)?, dict.freeze(), files))
+    Ok(DataFrame::new(height, cols)?)
 }
