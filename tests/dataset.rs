@@ -284,6 +284,19 @@ fn since_reads_only_the_days_it_needs_and_bad_files_are_named() {
     let r = analyze_json(&[ds_s, "--since", "2026-11-03", "--tz", "UTC"]);
     assert_eq!(r["summary"]["calls"], 3);
     approx(&r["summary"]["cost_usd"], 0.05);
+    // Prices are fixed at export: asking to reprice says so instead of doing nothing quietly.
+    let out = run(&[
+        "analyze",
+        ds_s,
+        "--since",
+        "2026-11-03",
+        "--reprice",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("apply when exporting"));
+
     let out = run(&["analyze", ds_s, "--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);

@@ -40,6 +40,10 @@ pub fn load(input: &InputArgs, settings: &Settings, show_progress: bool) -> Resu
         if datasets < paths.len() {
             bail!("give either exported datasets or log files, not both (export the logs into the dataset first: llmlog export LOGS --to DATASET)");
         }
+        // The dataset's costs were fixed when it was exported (its `pricing` column says how).
+        if settings.reprice || settings.force_batch || !settings.pricer.overrides.files.is_empty() {
+            eprintln!("llmlog: warning: --pricing, --reprice and --batch apply when exporting; a dataset's costs are as exported (see `pricing` in the report)");
+        }
         let days = crate::dataset::read::Days {
             since_ms: settings.filters.since_ms,
             until_ms: settings.filters.until_ms,

@@ -73,6 +73,9 @@ pub fn run(a: ExportArgs) -> Result<ExitCode> {
             _ => None,
         })
         .collect();
+    let total: u64 = srcs.iter().filter_map(|s| s.len()).sum();
+    let progress = (total > 64 << 20 && std::io::stderr().is_terminal())
+        .then(|| super::progress::Progress::start(Some(total)));
     let scan = scan::scan(
         &srcs,
         &ScanOptions {
@@ -80,13 +83,17 @@ pub fn run(a: ExportArgs) -> Result<ExitCode> {
             pricer: &settings.pricer,
             reprice: settings.reprice,
             force_batch: settings.force_batch,
-            progress: None,
+            progress: progress.as_ref().map(|p| &*p.bytes),
             whole_lines: false,
             batch_time_ms: settings.batch_time_ms,
             resume: &resume,
             cache: None,
         },
-    )?;
+    );
+    if let Some(p) = progress {
+        p.finish();
+    }
+    let scan = scan?;
     for e in &scan.counts.read_errors {
         eprintln!("llmlog: error: {e}");
     }
