@@ -412,3 +412,34 @@ fn sparse_dev_logs_and_a_dst_night_raise_nothing() {
     );
     assert_eq!(v["loops"], serde_json::json!([]), "{:#}", v["loops"]);
 }
+
+/// The same loop written alternately into two files (two workers): one loop, its first call in
+/// the first file and its last in the second, whatever order the rows arrive in.
+#[test]
+fn a_loop_split_across_two_files_is_one_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut a, mut b) = (String::new(), String::new());
+    for (i, line) in retry_loop().lines().enumerate() {
+        let s = if i % 2 == 0 { &mut a } else { &mut b };
+        s.push_str(line);
+        s.push('\n');
+    }
+    let v = analyze(
+        dir.path(),
+        &[
+            ("app.jsonl", traffic(&Inject::default())),
+            ("w1.jsonl", a),
+            ("w2.jsonl", b),
+        ],
+    );
+    let loops = v["loops"].as_array().unwrap();
+    assert_eq!(loops.len(), 1, "{loops:#?}");
+    let l = &loops[0];
+    assert_eq!(l["calls"], 500);
+    assert_eq!(l["start"], "2026-11-25T15:00:00+00:00");
+    assert_eq!(l["end"], "2026-11-25T15:09:58+00:00");
+    assert!(l["first"]["file"].as_str().unwrap().ends_with("w1.jsonl"));
+    assert_eq!(l["first"]["line"], 1);
+    assert!(l["last"]["file"].as_str().unwrap().ends_with("w2.jsonl"));
+    assert_eq!(l["last"]["line"], 250);
+}

@@ -152,7 +152,15 @@ impl<K: Hash + Eq + Clone> Detector<K> {
                 let (median_input, share) = alike(&st.window, rule.similar);
                 if share < SIMILAR_SHARE {
                     // Not alike yet: the share cannot reach 80% in fewer calls than this.
-                    st.skip = ((SIMILAR_SHARE - share) * st.window.len() as f64) as usize / 2;
+                    let w = st.window.len();
+                    st.skip = ((SIMILAR_SHARE - share) * w as f64) as usize / 2;
+                    // A busy key whose share hovers just under the line would sort its whole
+                    // window every few calls: in a window over four times the threshold, the
+                    // test waits for a sixteenth of it to be new (a burst is then seen at most
+                    // that many calls late).
+                    if w > 4 * rule.calls {
+                        st.skip = st.skip.max(w / 16);
+                    }
                 }
                 if share >= SIMILAR_SHARE {
                     let w = &st.window;
