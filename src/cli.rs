@@ -159,6 +159,11 @@ pub struct RenderArgs {
     /// The time zone the results' days and hours are in (as given to `llmlog sql --tz`).
     #[arg(long, value_name = "ZONE", default_value = "UTC")]
     pub tz: String,
+
+    /// How many of the most expensive calls and users to show (at most what `llmlog sql --top`
+    /// asked the engine for).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: u32,
 }
 
 #[derive(Args, Debug)]

@@ -643,3 +643,98 @@ fn export_to_s3_and_analyze_from_it() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-bucket"));
 }
+
+#[test]
+fn a_line_still_being_written_waits_and_stray_files_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let all = std::fs::read_to_string(fixture("basic.jsonl")).unwrap();
+    let lines: Vec<&str> = all.lines().collect();
+    let app = logs.join("app.jsonl");
+    // Three lines, and half of the fourth: the writer is in the middle of it.
+    let (head, tail) = lines[3].split_at(40);
+    std::fs::write(&app, format!("{}\n{head}", lines[..3].join("\n"))).unwrap();
+    let ds = dir.path().join("ds");
+    let (logs_s, ds_s) = (logs.to_str().unwrap(), ds.to_str().unwrap());
+    let out = run(&["export", logs_s, "--to", ds_s, "--format", "json"]);
+    let e: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["calls"], 3);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no newline yet"));
+    // The writer finishes the line and writes two more.
+    std::fs::write(
+        &app,
+        format!(
+            "{}\n{head}{tail}\n{}\n",
+            lines[..3].join("\n"),
+            lines[4..6].join("\n")
+        ),
+    )
+    .unwrap();
+    assert_eq!(export(&[logs_s, "--to", ds_s])["calls"], 3);
+    let r = analyze_json(&[ds_s, "--tz", "UTC"]);
+    assert_eq!(r["summary"]["calls"], 6);
+    approx(&r["summary"]["cost_usd"], 0.06125);
+
+    // A Parquet file no manifest lists (an export cut short) is not read.
+    let day = ds.join("date=2026-11-02");
+    let part = std::fs::read_dir(&day)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::copy(&part, day.join("part-0000000000000000.parquet")).unwrap();
+    let out = run(&["analyze", ds_s, "--format", "json"]);
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["summary"]["calls"], 6);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no manifest lists"));
+    // The manifests are never read as logs, even with the dataset inside the logs' folder.
+    let inside = logs.join("ds");
+    export(&[logs_s, "--to", inside.to_str().unwrap()]);
+    let r = analyze_json(&[logs_s, "--tz", "UTC"]);
+    assert_eq!(r["summary"]["calls"], 6);
+    assert_eq!(r["meta"]["files"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn machines_exporting_to_one_dataset_are_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    let ds_s = ds.to_str().unwrap();
+    for (writer, file) in [("web-1", "basic.jsonl"), ("web-2", "ties.jsonl")] {
+        let out = llmlog()
+            .env("LLMLOG_WRITER", writer)
+            .args(["export", &fixture(file), "--to", ds_s, "--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+    }
+    let both = analyze_json(&[
+        &fixture("basic.jsonl"),
+        &fixture("ties.jsonl"),
+        "--tz",
+        "UTC",
+    ]);
+    let r = analyze_json(&[ds_s, "--tz", "UTC"]);
+    assert_eq!(r["summary"]["calls"], both["summary"]["calls"]);
+    assert!(close(
+        r["summary"]["cost_usd"].as_f64().unwrap(),
+        both["summary"]["cost_usd"].as_f64().unwrap()
+    ));
+    let files: Vec<&str> = r["meta"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(
+        files[0].starts_with("web-1:") && files[0].ends_with("basic.jsonl"),
+        "{files:?}"
+    );
+    assert!(
+        files[1].starts_with("web-2:") && files[1].ends_with("ties.jsonl"),
+        "{files:?}"
+    );
+}

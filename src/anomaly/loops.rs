@@ -129,6 +129,8 @@ impl<K: Hash + Eq + Clone> Detector<K> {
         while st.window.front().is_some_and(|f| f.ts_ms < horizon) {
             st.window.pop_front();
         }
+        // A window that drained is tested again soon: the skip never outlasts its calls.
+        st.skip = st.skip.min(st.window.len() / 2);
         if st.active.is_some() && st.window.len() < rule.calls.div_ceil(2) {
             self.finished.push(st.active.take().unwrap());
         }

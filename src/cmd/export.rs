@@ -8,6 +8,7 @@ use crate::dataset::location::Location;
 use crate::dataset::manifest::{self, Example, Input, Manifest, RunCounts};
 use crate::dataset::{day_name, records, MANIFESTS};
 use crate::ingest::sources::{self, Source};
+use crate::ingest::ReadEnd;
 use crate::normalize::columns::col_names as c;
 use crate::scan::{self, ScanOptions};
 use anyhow::{bail, Result};
@@ -98,28 +99,82 @@ pub fn run(a: ExportArgs) -> Result<ExitCode> {
         eprintln!("llmlog: error: {e}");
     }
 
-    // Rows an earlier run wrote (inputs read whole again) are left out.
-    let drop_upto: Vec<u64> = scan
+    // Where each input's read ended, through its last complete line: in a log that is still
+    // written, a last line without its newline may be half of one; it waits for the next export,
+    // which reads on from the last newline. (Converted and compressed inputs are complete.)
+    let mut ends: Vec<Option<ReadEnd>> = Vec::with_capacity(srcs.len());
+    for (k, src) in srcs.iter().enumerate() {
+        let (start, first_line) = resume[k].unwrap_or((0, 1));
+        let end = scan.ends.get(k).copied().flatten().map(|e| ReadEnd {
+            bytes: e.bytes,
+            consumed: start.saturating_add(e.consumed),
+            lines: first_line.saturating_sub(1).saturating_add(e.lines),
+        });
+        let end = match (end, src) {
+            (Some(e), Source::File(p)) if scan::growable(src, p) && e.consumed > start => {
+                let at = last_newline(p, start, e.consumed).unwrap_or(start);
+                if at < e.consumed {
+                    eprintln!(
+                        "llmlog: note: the last line of {} has no newline yet; it is exported once it has one",
+                        src.display()
+                    );
+                    Some(ReadEnd {
+                        consumed: at,
+                        lines: e.lines.saturating_sub(1),
+                        ..e
+                    })
+                } else {
+                    Some(e)
+                }
+            }
+            (e, _) => e,
+        };
+        if end.is_none() {
+            eprintln!(
+                "llmlog: warning: {} was not read to its end; nothing of it was exported (the next export tries again)",
+                src.display()
+            );
+        }
+        ends.push(end);
+    }
+    // Per file code, the lines kept: after what an earlier run wrote (inputs read whole again),
+    // through the last complete line; none of an input not read to its end (it has no manifest
+    // entry, so the next export reads it again).
+    let keep_lines: Vec<(u64, u64)> = scan
         .files
         .iter()
-        .map(|name| {
-            srcs.iter()
-                .position(|s| s.display() == *name)
-                .map_or(0, |k| match plans[k] {
-                    Plan::Whole { drop_upto } => drop_upto,
-                    _ => 0,
-                })
-        })
+        .map(
+            |name| match srcs.iter().position(|s| s.display() == *name) {
+                None => (0, u64::MAX),
+                Some(k) => match ends[k] {
+                    None => (u64::MAX, 0),
+                    Some(e) => (
+                        match plans[k] {
+                            Plan::Whole { drop_upto } => drop_upto,
+                            _ => 0,
+                        },
+                        e.lines,
+                    ),
+                },
+            },
+        )
         .collect();
-    let frame = if drop_upto.iter().any(|&d| d > 0) {
+    let frame = if keep_lines
+        .iter()
+        .any(|&(from, to)| from > 0 || to < u64::MAX)
+    {
         let files = scan.frame.column(c::FILE)?.u32()?;
         let lines = scan.frame.column(c::LINE)?.u32()?;
         let keep: BooleanChunked = files
             .iter()
             .zip(lines.iter())
             .map(|(f, l)| {
-                let upto = drop_upto.get(f.unwrap_or(0) as usize).copied().unwrap_or(0);
-                Some(l.unwrap_or(0) as u64 > upto)
+                let (after, upto) = keep_lines
+                    .get(f.unwrap_or(0) as usize)
+                    .copied()
+                    .unwrap_or((0, u64::MAX));
+                let l = l.unwrap_or(0) as u64;
+                Some(l > after && l <= upto)
             })
             .collect();
         scan.frame.filter(&keep)?
@@ -131,12 +186,9 @@ pub fn run(a: ExportArgs) -> Result<ExitCode> {
     let mut inputs = Vec::new();
     let calls_of = calls_per_file(&frame, scan.files.len())?;
     for (k, src) in srcs.iter().enumerate() {
-        let (Source::File(p), Some(id), Some(end)) =
-            (src, &ids[k], scan.ends.get(k).copied().flatten())
-        else {
+        let (Source::File(p), Some(id), Some(end)) = (src, &ids[k], ends[k]) else {
             continue;
         };
-        let (start, first_line) = resume[k].unwrap_or((0, 1));
         let code = scan.files.iter().position(|f| *f == src.display());
         inputs.push(Input {
             path: src.display(),
@@ -145,13 +197,16 @@ pub fn run(a: ExportArgs) -> Result<ExitCode> {
             size: id.size,
             mtime_ns: id.mtime_ns,
             head: crate::cache::probe(p, 0, crate::cache::head_len(id.size)).unwrap_or(0),
-            start,
-            end: start + end.consumed,
-            lines: first_line - 1 + end.lines,
+            start: resume[k].map_or(0, |r| r.0),
+            end: end.consumed,
+            lines: end.lines,
             calls: code.map_or(0, |c| calls_of[c]),
         });
     }
-    let run = run_id(&writer, &inputs, frame.height());
+    // Inputs without an identity (standard input) cannot be told apart from their contents
+    // here: each run of them is its own.
+    let anonymous = srcs.len() > inputs.len();
+    let run = run_id(&writer, &inputs, frame.height(), anonymous);
     let mut parts = Vec::new();
     let mut by_day: BTreeMap<i32, Vec<IdxSize>> = BTreeMap::new();
     for (row, ts) in frame
@@ -279,14 +334,34 @@ fn plan(
         Some(b) if b.size == id.size && b.mtime_ns == id.mtime_ns => Plan::Done,
         Some(b)
             if scan::growable(src, p)
-                && b.end == b.size
+                && b.end > 0
+                && b.end <= id.size
                 && crate::cache::probe_before(p, b.end).is_some_and(|(_, nl)| nl) =>
         {
-            Plan::From(b.end, b.lines + 1)
+            Plan::From(b.end, b.lines.saturating_add(1))
         }
         Some(b) => Plan::Whole { drop_upto: b.lines },
     };
     (plan, Some(id))
+}
+
+/// The offset just past the last newline in `[start, end)` of a file (None: none there).
+fn last_newline(path: &std::path::Path, start: u64, end: u64) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut hi = end;
+    let mut buf = vec![0u8; 64 << 10];
+    while hi > start {
+        let lo = hi.saturating_sub(buf.len() as u64).max(start);
+        let n = (hi - lo) as usize;
+        f.seek(SeekFrom::Start(lo)).ok()?;
+        f.read_exact(&mut buf[..n]).ok()?;
+        if let Some(i) = memchr::memrchr(b'\n', &buf[..n]) {
+            return Some(lo + i as u64 + 1);
+        }
+        hi = lo;
+    }
+    None
 }
 
 fn calls_per_file(frame: &DataFrame, files: usize) -> Result<Vec<u64>> {
@@ -300,7 +375,7 @@ fn calls_per_file(frame: &DataFrame, files: usize) -> Result<Vec<u64>> {
 }
 
 /// What the run read, hashed: the same inputs in the same state give the same id.
-fn run_id(writer: &str, inputs: &[Input], calls: usize) -> String {
+fn run_id(writer: &str, inputs: &[Input], calls: usize, anonymous: bool) -> String {
     let mut s = format!("{writer}\n{calls}\n");
     for i in inputs {
         s.push_str(&format!(
@@ -308,8 +383,7 @@ fn run_id(writer: &str, inputs: &[Input], calls: usize) -> String {
             i.dev, i.ino, i.head, i.start, i.end, i.lines
         ));
     }
-    if inputs.is_empty() {
-        // Standard input: its content is not known here; the time keeps runs apart.
+    if anonymous {
         s.push_str(
             &chrono::Utc::now()
                 .timestamp_nanos_opt()

@@ -15,7 +15,11 @@ pub fn run(a: RenderArgs) -> Result<ExitCode> {
         );
     };
     let now_ms = chrono::Utc::now().timestamp_millis();
-    let report = crate::dataset::results::report(std::path::Path::new(&a.results), tz, 10, now_ms)?;
+    if a.top == 0 {
+        bail!("--top must be at least 1");
+    }
+    let report =
+        crate::dataset::results::report(std::path::Path::new(&a.results), tz, a.top, now_ms)?;
     if let Some(path) = &a.output {
         let lower = path.to_ascii_lowercase();
         let data = crate::dataset::results::dashboard(std::path::Path::new(&a.results), &report)?;

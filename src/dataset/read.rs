@@ -27,20 +27,56 @@ impl Days {
     }
 }
 
-/// The data files of a dataset that `days` needs, and its manifests.
-pub fn parts(loc: &Location, days: Days) -> Result<(Vec<String>, Vec<manifest::Manifest>)> {
+/// A data file's key and the writer that exported it.
+pub type Part = (String, String);
+
+/// The data files of a dataset that `days` needs (with the writer of each), and its manifests.
+/// Only files a manifest lists are read: one no manifest lists was left by an export cut short
+/// before its manifest, and the export's next run writes its calls again.
+pub fn parts(
+    loc: &Location,
+    days: Days,
+) -> Result<(Vec<Part>, Vec<manifest::Manifest>)> {
     let manifests = manifest::load_all(loc)?;
-    let keys: Vec<String> = loc
+    let present: std::collections::BTreeSet<String> = loc
         .list("")?
         .into_iter()
-        .filter(|k| k.ends_with(".parquet"))
-        .filter(|k| super::partition_day(k).is_some_and(|d| days.wants(d)))
+        .filter(|k| k.ends_with(".parquet") && super::partition_day(k).is_some())
         .collect();
-    if manifests.is_empty() && keys.is_empty() {
+    if manifests.is_empty() {
         bail!(
-            "{}: no llmlog dataset here (no {}/ and no date=…/ Parquet files); write one with `llmlog export LOGS --to {}`",
+            "{}: no llmlog dataset here (no {}/); write one with `llmlog export LOGS --to {}`",
             loc.display(),
             super::MANIFESTS,
+            loc.display()
+        );
+    }
+    let mut listed = std::collections::BTreeSet::new();
+    let mut keys = Vec::new();
+    for m in &manifests {
+        for key in &m.parts {
+            if !listed.insert(key.clone()) {
+                continue;
+            }
+            if !present.contains(key) {
+                bail!(
+                    "{}/{key}: listed by manifest {} but missing; restore it, or remove {}/{}.json and export those logs again",
+                    loc.display(),
+                    m.run,
+                    super::MANIFESTS,
+                    m.run
+                );
+            }
+            if super::partition_day(key).is_some_and(|d| days.wants(d)) {
+                keys.push((key.clone(), m.writer.clone()));
+            }
+        }
+    }
+    keys.sort();
+    let stray = present.iter().filter(|k| !listed.contains(*k)).count();
+    if stray > 0 {
+        eprintln!(
+            "llmlog: note: {}: {stray} Parquet files no manifest lists (an export cut short) were not read",
             loc.display()
         );
     }
@@ -58,6 +94,10 @@ pub fn read(roots: &[String], tz: Tz, days: Days) -> Result<Scan> {
     for root in roots {
         let loc = Location::parse(root)?;
         let (keys, manifests) = parts(&loc, days)?;
+        // Calls of several machines: their inputs are told apart by the writer's name.
+        let writers: std::collections::BTreeSet<&str> =
+            manifests.iter().map(|m| m.writer.as_str()).collect();
+        let prefix_writer = writers.len() > 1 || roots.len() > 1;
         for m in &manifests {
             add_counts(&mut counts, &m.counts);
             if !pricing.contains(&m.pricing) {
@@ -65,11 +105,12 @@ pub fn read(roots: &[String], tz: Tz, days: Days) -> Result<Scan> {
             }
         }
         // File by file into codes: the strings of one file at a time are all that is held.
-        for key in keys {
+        for (key, writer) in keys {
             let data = loc.get(&key)?;
             bytes += data.len() as u64;
             let records = records::from_parquet(data, &format!("{}/{key}", loc.display()))?;
-            let part = to_frame(&records, &mut zone, &dict, &mut files)?;
+            let prefix = prefix_writer.then_some(writer.as_str());
+            let part = to_frame(&records, &mut zone, &dict, &mut files, prefix)?;
             match &mut frame {
                 None => frame = Some(part),
                 Some(f) => {
@@ -80,7 +121,7 @@ pub fn read(roots: &[String], tz: Tz, days: Days) -> Result<Scan> {
     }
     let (frame, files) = match frame {
         None => (
-            to_frame(&empty_records(), &mut zone, &dict, &mut files)?,
+            to_frame(&empty_records(), &mut zone, &dict, &mut files, None)?,
             Vec::new(),
         ),
         Some(f) => in_log_order(f, files)?,
@@ -212,6 +253,7 @@ fn to_frame(
     zone: &mut Zone,
     dict: &Dictionary,
     files: &mut Files,
+    writer: Option<&str>,
 ) -> Result<DataFrame> {
     let height = r.height();
     let ts: Vec<i64> = r
@@ -295,7 +337,10 @@ fn to_frame(
         .column(c::FILE)?
         .str()?
         .iter()
-        .map(|f| files.code(f.unwrap_or("")))
+        .map(|f| match writer {
+            Some(w) => files.code(&format!("{w}:{}", f.unwrap_or(""))),
+            None => files.code(f.unwrap_or("")),
+        })
         .collect();
     cols.push(UInt32Chunked::from_vec(c::FILE.into(), file_codes).into_column());
     let lines: Vec<u32> = r

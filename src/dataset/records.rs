@@ -147,7 +147,18 @@ pub fn from_parquet(bytes: Vec<u8>, name: &str) -> Result<DataFrame> {
         })?;
         cols.push(cast);
     }
-    Ok(DataFrame::new(df.height(), cols)?)
+    let out = DataFrame::new(df.height(), cols)?;
+    // The years the log reader accepts (1–9999): beyond them days and dates overflow.
+    use crate::normalize::timestamp::{MAX_MS, MIN_MS};
+    let ts = out.column("timestamp")?.cast(&DataType::Int64)?;
+    let ts = ts.i64()?;
+    if ts.null_count() > 0 {
+        bail!("{name}: a row has no timestamp; every call has one");
+    }
+    if ts.min().is_some_and(|m| m < MIN_MS) || ts.max().is_some_and(|m| m > MAX_MS) {
+        bail!("{name}: a timestamp outside the years 1–9999");
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -159,7 +170,12 @@ mod tests {
         let height = 3;
         let mut cols: Vec<Column> = Vec::new();
         for (name, dtype) in schema() {
-            cols.push(Column::full_null(name.into(), height, &dtype));
+            if name == "timestamp" {
+                let ts = Int64Chunked::from_vec(name.into(), vec![0, 1, 1_800_000_000_000]);
+                cols.push(ts.into_column().cast(&dtype).unwrap());
+            } else {
+                cols.push(Column::full_null(name.into(), height, &dtype));
+            }
         }
         let df = DataFrame::new(height, cols).unwrap();
         to_parquet(df).unwrap()

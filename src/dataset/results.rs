@@ -176,7 +176,7 @@ pub fn report(dir: &Path, tz: Tz, top_n: u32, now_ms: i64) -> Result<Report> {
         .and_then(Value::as_str)
         .and_then(day_number);
     let days = match (first_day, last_day) {
-        (Some(a), Some(b)) => (b - a + 1) as u64,
+        (Some(a), Some(b)) if b >= a => (b - a + 1) as u64,
         _ => 0,
     };
     let mut breakdowns: BTreeMap<&str, Vec<Row>> = BTreeMap::new();

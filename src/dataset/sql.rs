@@ -105,7 +105,8 @@ impl D<'_> {
         match column {
             "day" => self.day(),
             "hour" => self.hour(),
-            c => format!("coalesce({}, '(none)')", self.id(c)),
+            // llmlog reads an empty name as none.
+            c => format!("coalesce(nullif({}, ''), '(none)')", self.id(c)),
         }
     }
     fn sum0(&self, column: &str) -> String {
@@ -133,12 +134,9 @@ impl D<'_> {
         let lat = self.id("latency_s");
         let cost = self.id("cost_usd");
         let tokens = format!(
-            "{} + {} + {} + {} + {}",
+            "({} > 0 OR {} > 0)",
             self.id("input_tokens"),
-            self.id("output_tokens"),
-            self.id("cached_tokens"),
-            self.id("cache_write_tokens"),
-            self.id("reasoning_tokens")
+            self.id("output_tokens")
         );
         let mut cols = vec![
             "count(*) AS calls".to_string(),
@@ -189,7 +187,7 @@ impl D<'_> {
                 self.id("priced")
             ),
             format!(
-                "sum(CASE WHEN {cost} IS NULL AND {tokens} > 0 THEN 1 ELSE 0 END) AS unpriced_calls"
+                "sum(CASE WHEN {cost} IS NULL AND {tokens} THEN 1 ELSE 0 END) AS unpriced_calls"
             ),
             format!("count(DISTINCT {}) AS users", self.key("user")),
         ]);
@@ -219,7 +217,7 @@ impl D<'_> {
 
     fn errors_by_kind(&self) -> String {
         format!(
-            "SELECT {} AS {}, count(*) AS calls\nFROM {}\nWHERE NOT {}\nGROUP BY 1\nORDER BY calls DESC, 1",
+            "SELECT {} AS {}, count(*) AS calls\nFROM {}\nWHERE NOT coalesce({}, false)\nGROUP BY 1\nORDER BY calls DESC, 1",
             self.key("error_kind"),
             self.id("key"),
             self.id(self.o.table),

@@ -127,9 +127,10 @@ pub fn is_log_file(p: &Path) -> bool {
 }
 
 /// `.llmlog/`, where watch keeps its state and status file (beside llmlog.toml, so often inside
-/// the logs folder itself): never read as logs.
+/// the logs folder itself), and `_llmlog/`, an exported dataset's manifests: never read as logs.
 pub fn is_state_dir(p: &Path) -> bool {
-    p.file_name().is_some_and(|n| n == ".llmlog")
+    p.file_name()
+        .is_some_and(|n| n == ".llmlog" || n == "_llmlog")
 }
 
 /// Inputs that are converted, not read as bytes (a SQLite logs.db, a `.json` document): they
