@@ -156,21 +156,32 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     let t0 = std::time::Instant::now();
     let scan = load(&a.input, &settings, !a.no_progress)?;
     let t1 = std::time::Instant::now();
+    let peak_read = timing.then(peak_rss_mb).flatten();
     let report = report::build(&scan, &report_options(&settings, &a))?;
     let t2 = std::time::Instant::now();
     emit(&report, format, &a)?;
     if timing {
         eprintln!(
-            "timing: read+parse {:.3}s, queries {:.3}s, render {:.3}s, cache: {} of {} inputs whole, {} read on",
+            "timing: read+parse {:.3}s, queries {:.3}s, render {:.3}s, cache: {} of {} inputs whole, {} read on; peak memory {} MB after reading, {} MB after the queries",
             (t1 - t0).as_secs_f64(),
             (t2 - t1).as_secs_f64(),
             t2.elapsed().as_secs_f64(),
             scan.cache_hits,
             scan.files.len(),
-            scan.cache_grown
+            scan.cache_grown,
+            peak_read.map_or("?".into(), |m| m.to_string()),
+            peak_rss_mb().map_or("?".into(), |m| m.to_string()),
         );
     }
     Ok(ExitCode::from(exit_status(&report, &settings)))
+}
+
+/// The process's peak resident memory so far (Linux), for LLMLOG_TIMING.
+fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }
 
 fn emit(report: &Report, format: Format, a: &AnalyzeArgs) -> Result<()> {

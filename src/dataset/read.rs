@@ -33,10 +33,7 @@ pub type Part = (String, String);
 /// The data files of a dataset that `days` needs (with the writer of each), and its manifests.
 /// Only files a manifest lists are read: one no manifest lists was left by an export cut short
 /// before its manifest, and the export's next run writes its calls again.
-pub fn parts(
-    loc: &Location,
-    days: Days,
-) -> Result<(Vec<Part>, Vec<manifest::Manifest>)> {
+pub fn parts(loc: &Location, days: Days) -> Result<(Vec<Part>, Vec<manifest::Manifest>)> {
     let manifests = manifest::load_all(loc)?;
     let present: std::collections::BTreeSet<String> = loc
         .list("")?

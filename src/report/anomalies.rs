@@ -656,12 +656,13 @@ fn loops(scan: &Scan, lf: LazyFrame, tz: Tz, rule: &LoopRule) -> Result<Vec<Loop
     if df.height() == 0 {
         return Ok(Vec::new());
     }
-    // Whole columns without nulls: slices, not per-value Options.
-    let u32s = |n: &str| -> Result<Vec<u32>> {
+    // Whole columns without nulls: borrowed slices, not copies or per-value Options.
+    use std::borrow::Cow;
+    let u32s = |n: &str| -> Result<Cow<'_, [u32]>> {
         let ca = df.column(n)?.u32()?;
         Ok(match ca.cont_slice() {
-            Ok(s) => s.to_vec(),
-            Err(_) => ca.iter().map(|v| v.unwrap_or(0)).collect(),
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => Cow::Owned(ca.iter().map(|v| v.unwrap_or(0)).collect()),
         })
     };
     let (user, conv, ty, model) = (
@@ -672,9 +673,9 @@ fn loops(scan: &Scan, lf: LazyFrame, tz: Tz, rule: &LoopRule) -> Result<Vec<Loop
     );
     let (input, file, line) = (u32s(c::INPUT_TOKENS)?, u32s(c::FILE)?, u32s(c::LINE)?);
     let ts_ca = df.column(c::TS_MS)?.i64()?;
-    let ts: Vec<i64> = match ts_ca.cont_slice() {
-        Ok(s) => s.to_vec(),
-        Err(_) => ts_ca.iter().map(|v| v.unwrap_or(0)).collect(),
+    let ts: Cow<'_, [i64]> = match ts_ca.cont_slice() {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(ts_ca.iter().map(|v| v.unwrap_or(0)).collect()),
     };
     let ok: Vec<bool> = df
         .column(c::OK)?
@@ -683,9 +684,9 @@ fn loops(scan: &Scan, lf: LazyFrame, tz: Tz, rule: &LoopRule) -> Result<Vec<Loop
         .map(|v| v.unwrap_or(true))
         .collect();
     let cost_ca = df.column(c::COST)?.f64()?;
-    let cost: Vec<f64> = match cost_ca.cont_slice() {
-        Ok(s) => s.to_vec(),
-        Err(_) => cost_ca.iter().map(|v| v.unwrap_or(0.0)).collect(),
+    let cost: Cow<'_, [f64]> = match cost_ca.cont_slice() {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(cost_ca.iter().map(|v| v.unwrap_or(0.0)).collect()),
     };
     // The calls in (time, file, line) order. Rows are in input order, (file, line) ascending,
     // so ordering by time with the row number breaking ties is that order; when the times never

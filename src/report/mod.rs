@@ -361,10 +361,14 @@ pub fn build(scan: &Scan, opts: &ReportOptions) -> Result<Report> {
 }
 
 fn build_rest(scan: &Scan, opts: &ReportOptions, lf: LazyFrame) -> Result<Report> {
+    let mut stages = Stages::new();
     let names = Names(&scan.names, &scan.files);
     let mut warnings = Vec::new();
 
     let t = summary::totals(lf.clone(), opts.slow_threshold_s).collect()?;
+    let lq = whole_quantiles(lf.clone(), c::LATENCY, &[0.50, 0.90, 0.95, 0.99])?;
+    let tq = whole_quantiles(lf.clone(), c::TTFT, &[0.50, 0.95, 0.99])?;
+    stages.mark("totals");
     let calls = u64_at(&t, "calls")?.unwrap_or(0);
     let cost = f64_at(&t, "cost_usd")?.unwrap_or(0.0);
     let first_ms = i64_at(&t, "first_ms")?;
@@ -382,6 +386,7 @@ fn build_rest(scan: &Scan, opts: &ReportOptions, lf: LazyFrame) -> Result<Report
         (Some(ld), Some(lms)) => Some(month_projection(lf.clone(), ld as i32, lms, opts)?),
         _ => None,
     };
+    stages.mark("month");
 
     let summary = Summary {
         calls,
@@ -397,10 +402,10 @@ fn build_rest(scan: &Scan, opts: &ReportOptions, lf: LazyFrame) -> Result<Report
         cache_hit_rate: f64_at(&t, "cache_hit_rate")?,
         latency_s: Latency {
             calls: latency_calls,
-            p50: f64_at(&t, "p50")?,
-            p90: f64_at(&t, "p90")?,
-            p95: f64_at(&t, "p95")?,
-            p99: f64_at(&t, "p99")?,
+            p50: lq[0],
+            p90: lq[1],
+            p95: lq[2],
+            p99: lq[3],
             max: f64_at(&t, "latency_max")?,
             mean: f64_at(&t, "latency_mean")?,
         },
@@ -408,9 +413,9 @@ fn build_rest(scan: &Scan, opts: &ReportOptions, lf: LazyFrame) -> Result<Report
             0 => None,
             n => Some(Ttft {
                 calls: n,
-                p50: f64_at(&t, "ttft_p50")?,
-                p95: f64_at(&t, "ttft_p95")?,
-                p99: f64_at(&t, "ttft_p99")?,
+                p50: tq[0],
+                p95: tq[1],
+                p99: tq[2],
             }),
         },
         first_call: first_ms.map(|m| format_local(m, opts.tz)),
@@ -421,6 +426,7 @@ fn build_rest(scan: &Scan, opts: &ReportOptions, lf: LazyFrame) -> Result<Report
     };
 
     let errs = summary::errors_by_kind(lf.clone()).collect()?;
+    stages.mark("errors");
     let errors_by_kind = {
         let keys = i64_col(&errs, c::ERROR_KIND)?;
         let n = u64_col(&errs, "calls")?;
@@ -466,7 +472,9 @@ fn build_rest(scan: &Scan, opts: &ReportOptions, lf: LazyFrame) -> Result<Report
         .map(|d| breakdown::by_without_latency(lf.clone(), &[d]).logical_plan)
         .collect();
     let frames = LazyFrame::collect_all_with_engine(plans, Engine::Auto, OptFlags::default())?;
+    stages.mark("breakdowns");
     let latency = group_latencies(lf.clone(), &dims)?;
+    stages.mark("latencies");
     let mut all: Vec<Vec<Row>> = Vec::with_capacity(dims.len());
     for ((d, df), lat) in dims.iter().zip(&frames).zip(&latency) {
         let mut rows = rows_of(df, &[d], &names, cost)?;
@@ -516,6 +524,7 @@ fn build_rest(scan: &Scan, opts: &ReportOptions, lf: LazyFrame) -> Result<Report
     };
 
     let quality = quality_rows(lf.clone(), &names)?;
+    stages.mark("by+quality");
     let findings = anomalies::Findings::default(); // filled in by `build`
     let top = outliers::top_calls(lf.clone(), opts.top_n).collect()?;
     let top_calls = call_rows(&top, scan, &names, opts.tz)?;
@@ -535,6 +544,7 @@ fn build_rest(scan: &Scan, opts: &ReportOptions, lf: LazyFrame) -> Result<Report
         }
     };
     let outlier_count = outlier_calls.len() as u64;
+    stages.mark("top+outliers");
     outlier_calls.truncate(opts.top_n as usize);
 
     let unpriced = summary::unpriced_models(lf.clone()).collect()?;
@@ -577,6 +587,8 @@ fn build_rest(scan: &Scan, opts: &ReportOptions, lf: LazyFrame) -> Result<Report
     }
 
     let (budgets, trend) = evaluate_budgets(lf.clone(), &scan.names, &opts.budgets, opts)?;
+    stages.mark("unpriced+budgets");
+    stages.print();
     for b in &budgets {
         for n in &b.notes {
             warnings.push(format!("budget '{}': {n}", b.name));
@@ -756,6 +768,42 @@ fn month_projection(
     })
 }
 
+/// LLMLOG_TIMING=1: how long each of the report's queries took (beside the findings' thread).
+struct Stages {
+    on: bool,
+    last: std::time::Instant,
+    parts: Vec<(&'static str, f64)>,
+}
+
+impl Stages {
+    fn new() -> Self {
+        Stages {
+            on: std::env::var_os("LLMLOG_TIMING").is_some(),
+            last: std::time::Instant::now(),
+            parts: Vec::new(),
+        }
+    }
+
+    fn mark(&mut self, name: &'static str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            self.parts.push((name, (now - self.last).as_secs_f64()));
+            self.last = now;
+        }
+    }
+
+    fn print(&self) {
+        if self.on {
+            let parts: Vec<String> = self
+                .parts
+                .iter()
+                .map(|(n, t)| format!("{n} {t:.3}s"))
+                .collect();
+            eprintln!("timing: report: {}", parts.join(", "));
+        }
+    }
+}
+
 fn all_hours(rows: Vec<Row>) -> Vec<Row> {
     (0..24)
         .map(|h| {
@@ -866,6 +914,21 @@ fn model_medians(lf: LazyFrame, min_calls: u32) -> Result<DataFrame> {
 }
 
 /// Latency p50 and p95 per value of each of `dims`, dims side by side on the cores.
+/// Quantiles of one column over every call, the way polars' `quantile(Linear)` gives them (to the
+/// bit), from one copy and a selection per quantile instead of a sort per quantile.
+fn whole_quantiles(lf: LazyFrame, column: &str, qs: &[f64]) -> Result<Vec<Option<f64>>> {
+    let df = lf.select([col(column)]).collect()?;
+    let values: Vec<f64> = df
+        .column(column)?
+        .f64()?
+        .iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect();
+    let keys = vec![0i64; values.len()];
+    let mut by = crate::engine::percentiles::quantiles_by(&keys, &values, qs);
+    Ok(by.remove(&0).unwrap_or_else(|| vec![None; qs.len()]))
+}
+
 fn group_latencies(lf: LazyFrame, dims: &[&str]) -> Result<Vec<crate::engine::percentiles::ByKey>> {
     use rayon::prelude::*;
     let mut cols: Vec<Expr> = dims.iter().map(|d| col(*d)).collect();
