@@ -162,15 +162,15 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     emit(&report, format, &a)?;
     if timing {
         eprintln!(
-            "timing: read+parse {:.3}s, queries {:.3}s, render {:.3}s, cache: {} of {} inputs whole, {} read on; peak memory {} MB after reading, {} MB after the queries",
+            "timing: read+parse {:.3}s, queries {:.3}s, render {:.3}s, peak memory {} MB after reading, {} MB after the queries, cache: {} of {} inputs whole, {} read on",
             (t1 - t0).as_secs_f64(),
             (t2 - t1).as_secs_f64(),
             t2.elapsed().as_secs_f64(),
+            peak_read.map_or("?".into(), |m| m.to_string()),
+            peak_rss_mb().map_or("?".into(), |m| m.to_string()),
             scan.cache_hits,
             scan.files.len(),
             scan.cache_grown,
-            peak_read.map_or("?".into(), |m| m.to_string()),
-            peak_rss_mb().map_or("?".into(), |m| m.to_string()),
         );
     }
     Ok(ExitCode::from(exit_status(&report, &settings)))
