@@ -22,7 +22,7 @@ use crate::pricing::{PriceStep, PricingInputs};
 use anyhow::{anyhow, bail, Context, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::io::{Cursor, Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 const KEY_KIND: &str = "__key_kind";
@@ -76,18 +76,19 @@ pub(super) enum Plan {
     Off,
     /// Parse it all and write an entry.
     Fresh { entry: PathBuf, id: Identity },
-    /// The entry covers the input as it is.
+    /// The entry covers the input as it is. (The entry is held open: another run replacing it
+    /// meanwhile does not change what this one reads.)
     Hit {
         entry: PathBuf,
         id: Identity,
-        data: Vec<u8>,
+        data: std::fs::File,
     },
     /// The entry covers the input's start; parse from `header.consumed` on.
     Grow {
         entry: PathBuf,
         id: Identity,
         header: Box<Header>,
-        data: Vec<u8>,
+        data: std::fs::File,
     },
 }
 
@@ -122,11 +123,11 @@ pub(super) fn plan(store: &Store, src: &Source, fingerprint: u64) -> Plan {
         return Plan::Off;
     };
     let entry = store.entry_path(p);
-    let data = match std::fs::read(&entry) {
+    let mut data = match std::fs::File::open(&entry) {
         Ok(d) => d,
         Err(_) => return Plan::Fresh { entry, id },
     };
-    let header = match read_header(&data) {
+    let header = match read_header_from(&mut data) {
         Ok((h, _)) => h,
         Err(e) => {
             store.warn_unreadable(&src.display(), &format!("{e:#}"));
@@ -163,29 +164,99 @@ pub(super) fn plan(store: &Store, src: &Source, fingerprint: u64) -> Plan {
 }
 
 /// The header, and where the columns start; only the header is checked.
-fn read_header(data: &[u8]) -> Result<(Header, usize)> {
-    if data.len() < 16 || &data[..8] != MAGIC {
+fn read_header_from<R: Read + Seek>(r: &mut R) -> Result<(Header, u64)> {
+    let size = r.seek(SeekFrom::End(0))?;
+    r.seek(SeekFrom::Start(0))?;
+    let mut head = [0u8; 16];
+    if size < 24 || r.read_exact(&mut head).is_err() || &head[..8] != MAGIC {
         bail!("not an llmlog cache entry");
     }
-    let len = u64::from_le_bytes(data[8..16].try_into().unwrap()) as usize;
-    let end = 16usize
+    let len = u64::from_le_bytes(head[8..16].try_into().unwrap());
+    let end = 16u64
         .checked_add(len)
-        .filter(|&e| e.saturating_add(8) <= data.len())
+        .filter(|&e| e.saturating_add(8) <= size)
         .ok_or_else(|| anyhow!("truncated header"))?;
-    let header: Header = serde_json::from_slice(&data[16..end]).context("header")?;
+    let mut json = vec![0u8; len as usize];
+    r.read_exact(&mut json)?;
+    let header: Header = serde_json::from_slice(&json).context("header")?;
     Ok((header, end))
 }
 
-/// The header and the columns' bytes, once the checksum says they are what was written.
-fn read_checked(data: &[u8]) -> Result<(Header, &[u8])> {
-    let (header, at) = read_header(data)?;
-    let end = data.len() - 8;
-    let stored = u64::from_le_bytes(data[end..].try_into().unwrap());
-    if u64::from(crc32fast::hash(&data[16..end])) != stored {
+/// The header and the columns' window, once the checksum over everything after the magic
+/// matched. The entry is read in 1 MiB steps, never held whole: the decoded columns are the
+/// only copy in memory.
+fn read_checked<R: Read + Seek>(mut r: R) -> Result<(Header, Window<R>)> {
+    let (header, at) = read_header_from(&mut r)?;
+    let size = r.seek(SeekFrom::End(0))?;
+    let end = size - 8;
+    r.seek(SeekFrom::Start(16))?;
+    let mut crc = crc32fast::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut left = end - 16;
+    while left > 0 {
+        let n = (left as usize).min(buf.len());
+        r.read_exact(&mut buf[..n])?;
+        crc.update(&buf[..n]);
+        left -= n as u64;
+    }
+    let mut trailer = [0u8; 8];
+    r.read_exact(&mut trailer)?;
+    if u64::from(crc.finalize()) != u64::from_le_bytes(trailer) {
         bail!("checksum mismatch");
     }
-    Ok((header, &data[at..end]))
+    Ok((
+        header,
+        Window {
+            inner: r,
+            start: at,
+            len: end - at,
+            pos: 0,
+        },
+    ))
 }
+
+/// Bytes `[start, start + len)` of a reader, as a reader of their own (the entry's columns, an
+/// Arrow IPC file between the header and the checksum).
+struct Window<R> {
+    inner: R,
+    start: u64,
+    len: u64,
+    pos: u64,
+}
+
+impl<R: Read + Seek> Read for Window<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.len.saturating_sub(self.pos);
+        if left == 0 {
+            return Ok(0);
+        }
+        let want = (buf.len() as u64).min(left) as usize;
+        self.inner.seek(SeekFrom::Start(self.start + self.pos))?;
+        let n = self.inner.read(&mut buf[..want])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Read + Seek> Seek for Window<R> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => n as i128,
+            SeekFrom::End(d) => self.len as i128 + d as i128,
+            SeekFrom::Current(d) => self.pos as i128 + d as i128,
+        };
+        if target < 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "seek before the start",
+            ));
+        }
+        self.pos = target as u64;
+        Ok(self.pos)
+    }
+}
+
+impl<R: Read + Seek + Send + Sync> polars::io::mmap::MmapBytesReader for Window<R> {}
 
 /// Passes bytes on and keeps the CRC-32 of what went through.
 struct Summing<W: std::io::Write> {
@@ -208,8 +279,8 @@ impl<W: std::io::Write> std::io::Write for Summing<W> {
 /// The cached blocks of an input as the scan's parsed blocks: codes mapped into this run's
 /// dictionary, rows marked as from `source`, dedupe keys rebuilt (line keys with `family`).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn load(
-    data: &[u8],
+pub(super) fn load<R: Read + Seek + Send + Sync>(
+    data: R,
     dict: &Dictionary,
     source: u32,
     family: u64,
@@ -221,7 +292,9 @@ pub(super) fn load(
     let (header, columns) = read_checked(data)?;
     // polars' IPC reader trusts its input and can panic on a malformed file; the checksum keeps
     // accidents out, and this keeps a crafted entry a miss rather than a crash.
-    let decoded = std::panic::catch_unwind(|| IpcReader::new(Cursor::new(columns)).finish());
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        IpcReader::new(columns).finish()
+    }));
     let mut frame = match decoded {
         Ok(r) => r.map_err(|e| anyhow!("columns: {e}"))?,
         Err(_) => bail!("malformed columns"),
@@ -349,6 +422,7 @@ pub(super) fn load(
             problems.push((line, r, msg));
         }
         out.push(Parsed {
+            cached: true,
             seq: *seq,
             source,
             frame: frame.slice(offset as i64, m.height),
@@ -706,19 +780,7 @@ fn encode(
 /// What an entry covers, from its header alone (for `llmlog cache info`): input bytes, lines,
 /// calls.
 pub fn describe(path: &Path) -> Result<(u64, u64, usize)> {
-    let mut f = std::fs::File::open(path)?;
-    let mut head = [0u8; 16];
-    f.read_exact(&mut head)?;
-    if &head[..8] != MAGIC {
-        bail!("not an llmlog cache entry");
-    }
-    let len = u64::from_le_bytes(head[8..16].try_into().unwrap());
-    if len > 1 << 30 {
-        bail!("header of {len} bytes");
-    }
-    let mut json = vec![0u8; len as usize];
-    f.read_exact(&mut json)?;
-    let h: Header = serde_json::from_slice(&json)?;
+    let (h, _) = read_header_from(&mut std::fs::File::open(path)?)?;
     Ok((h.consumed, h.lines, h.blocks.iter().map(|b| b.height).sum()))
 }
 
@@ -773,14 +835,23 @@ mod tests {
         let pricer = pricer();
         let mut step = PriceStep::new(&pricer, false, false);
         let dict = Dictionary::new();
-        let (blocks, _) = load(data, &dict, 0, 7, &mut 0, prices, &mut step, true)?;
+        let (blocks, _) = load(
+            std::io::Cursor::new(data),
+            &dict,
+            0,
+            7,
+            &mut 0,
+            prices,
+            &mut step,
+            true,
+        )?;
         Ok(blocks.iter().map(|b| b.frame.height()).sum())
     }
 
     #[test]
     fn an_entry_loads_back_with_its_calls_and_reprices() {
         let e = entry();
-        let (h, _) = read_header(&e).unwrap();
+        let (h, _) = read_header_from(&mut std::io::Cursor::new(&e)).unwrap();
         assert_eq!(try_load(&e, h.prices).unwrap(), 50);
         assert_eq!(try_load(&e, h.prices ^ 1).unwrap(), 50, "repriced");
         assert_eq!(h.blocks.iter().map(|b| b.problems.len()).sum::<usize>(), 1);

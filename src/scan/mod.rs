@@ -175,6 +175,8 @@ struct Parsed {
     state: FileState,
     /// What each row was priced from, when the block is kept in the cache.
     pricing_inputs: Option<DataFrame>,
+    /// Read from a cache entry (not parsed).
+    cached: bool,
 }
 
 impl<'p> Core<'p> {
@@ -450,7 +452,11 @@ impl<'p> Core<'p> {
                             .get(p.source as usize)
                             .copied()
                             .unwrap_or(usize::MAX);
-                        if i != usize::MAX && writes[i] {
+                        // A whole hit is not written again: its blocks (keys, pricing
+                        // inputs) need not be kept.
+                        let hit =
+                            p.cached && matches!(plans.get(i), Some(cached::Plan::Hit { .. }));
+                        if i != usize::MAX && writes[i] && !hit {
                             accumulated[i].push(p);
                         }
                     }
@@ -840,6 +846,7 @@ fn parse_block<'d>(
     }
     let (frame, pricing_inputs) = cols.into_frames()?;
     Ok(Parsed {
+        cached: false,
         seq: block.seq,
         source: block.source,
         frame,
