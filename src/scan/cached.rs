@@ -76,19 +76,19 @@ pub(super) enum Plan {
     Off,
     /// Parse it all and write an entry.
     Fresh { entry: PathBuf, id: Identity },
-    /// The entry covers the input as it is. (The entry is held open: another run replacing it
-    /// meanwhile does not change what this one reads.)
+    /// The entry covers the input as it is. `stamp` is a hash of the header the plan was made
+    /// from: an entry another run replaced meanwhile is not read as this one.
     Hit {
         entry: PathBuf,
         id: Identity,
-        data: std::fs::File,
+        stamp: u64,
     },
     /// The entry covers the input's start; parse from `header.consumed` on.
     Grow {
         entry: PathBuf,
         id: Identity,
         header: Box<Header>,
-        data: std::fs::File,
+        stamp: u64,
     },
 }
 
@@ -127,8 +127,8 @@ pub(super) fn plan(store: &Store, src: &Source, fingerprint: u64) -> Plan {
         Ok(d) => d,
         Err(_) => return Plan::Fresh { entry, id },
     };
-    let header = match read_header_from(&mut data) {
-        Ok((h, _)) => h,
+    let (header, stamp) = match read_header_from(&mut data) {
+        Ok((h, _, stamp)) => (h, stamp),
         Err(e) => {
             store.warn_unreadable(&src.display(), &format!("{e:#}"));
             return Plan::Fresh { entry, id };
@@ -146,7 +146,7 @@ pub(super) fn plan(store: &Store, src: &Source, fingerprint: u64) -> Plan {
     // Unchanged: the same size and time (and, for a plain file, read to its end).
     let whole = !growable(src, p) || header.consumed == h.size;
     if id.size == h.size && id.mtime_ns == h.mtime_ns && whole {
-        return Plan::Hit { entry, id, data };
+        return Plan::Hit { entry, id, stamp };
     }
     let grows = growable(src, p)
         && id.size > header.consumed
@@ -157,14 +157,14 @@ pub(super) fn plan(store: &Store, src: &Source, fingerprint: u64) -> Plan {
             entry,
             id,
             header: Box::new(header),
-            data,
+            stamp,
         };
     }
     Plan::Fresh { entry, id }
 }
 
-/// The header, and where the columns start; only the header is checked.
-fn read_header_from<R: Read + Seek>(r: &mut R) -> Result<(Header, u64)> {
+/// The header, where the columns start, and a hash of the header; only the header is checked.
+fn read_header_from<R: Read + Seek>(r: &mut R) -> Result<(Header, u64, u64)> {
     let size = r.seek(SeekFrom::End(0))?;
     r.seek(SeekFrom::Start(0))?;
     let mut head = [0u8; 16];
@@ -179,14 +179,17 @@ fn read_header_from<R: Read + Seek>(r: &mut R) -> Result<(Header, u64)> {
     let mut json = vec![0u8; len as usize];
     r.read_exact(&mut json)?;
     let header: Header = serde_json::from_slice(&json).context("header")?;
-    Ok((header, end))
+    Ok((header, end, cache::hash_bytes(&json)))
 }
 
 /// The header and the columns' window, once the checksum over everything after the magic
 /// matched. The entry is read in 1 MiB steps, never held whole: the decoded columns are the
 /// only copy in memory.
-fn read_checked<R: Read + Seek>(mut r: R) -> Result<(Header, Window<R>)> {
-    let (header, at) = read_header_from(&mut r)?;
+fn read_checked<R: Read + Seek>(mut r: R, stamp: Option<u64>) -> Result<(Header, Window<R>)> {
+    let (header, at, now) = read_header_from(&mut r)?;
+    if stamp.is_some_and(|s| s != now) {
+        bail!("the entry was replaced while this run read it");
+    }
     let size = r.seek(SeekFrom::End(0))?;
     let end = size - 8;
     r.seek(SeekFrom::Start(16))?;
@@ -281,6 +284,7 @@ impl<W: std::io::Write> std::io::Write for Summing<W> {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn load<R: Read + Seek + Send + Sync>(
     data: R,
+    stamp: Option<u64>,
     dict: &Dictionary,
     source: u32,
     family: u64,
@@ -289,7 +293,7 @@ pub(super) fn load<R: Read + Seek + Send + Sync>(
     step: &mut PriceStep<'_>,
     line_keys: bool,
 ) -> Result<(Vec<Parsed>, ReadEnd)> {
-    let (header, columns) = read_checked(data)?;
+    let (header, columns) = read_checked(data, stamp)?;
     // polars' IPC reader trusts its input and can panic on a malformed file; the checksum keeps
     // accidents out, and this keeps a crafted entry a miss rather than a crash.
     let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -780,7 +784,7 @@ fn encode(
 /// What an entry covers, from its header alone (for `llmlog cache info`): input bytes, lines,
 /// calls.
 pub fn describe(path: &Path) -> Result<(u64, u64, usize)> {
-    let (h, _) = read_header_from(&mut std::fs::File::open(path)?)?;
+    let (h, _, _) = read_header_from(&mut std::fs::File::open(path)?)?;
     Ok((h.consumed, h.lines, h.blocks.iter().map(|b| b.height).sum()))
 }
 
@@ -837,6 +841,7 @@ mod tests {
         let dict = Dictionary::new();
         let (blocks, _) = load(
             std::io::Cursor::new(data),
+            None,
             &dict,
             0,
             7,
@@ -851,10 +856,46 @@ mod tests {
     #[test]
     fn an_entry_loads_back_with_its_calls_and_reprices() {
         let e = entry();
-        let (h, _) = read_header_from(&mut std::io::Cursor::new(&e)).unwrap();
+        let (h, _, _) = read_header_from(&mut std::io::Cursor::new(&e)).unwrap();
         assert_eq!(try_load(&e, h.prices).unwrap(), 50);
         assert_eq!(try_load(&e, h.prices ^ 1).unwrap(), 50, "repriced");
         assert_eq!(h.blocks.iter().map(|b| b.problems.len()).sum::<usize>(), 1);
+        // An entry replaced after the plan read its header is not read as the planned one.
+        let (_, _, stamp) = read_header_from(&mut std::io::Cursor::new(&e)).unwrap();
+        let pricer = pricer();
+        let mut step = PriceStep::new(&pricer, false, false);
+        let dict = Dictionary::new();
+        let other = load(
+            std::io::Cursor::new(&e),
+            Some(stamp ^ 1),
+            &dict,
+            0,
+            7,
+            &mut 0,
+            h.prices,
+            &mut step,
+            true,
+        );
+        assert!(other.err().unwrap().to_string().contains("replaced"));
+        let same = load(
+            std::io::Cursor::new(&e),
+            Some(stamp),
+            &dict,
+            0,
+            7,
+            &mut 0,
+            h.prices,
+            &mut step,
+            true,
+        );
+        assert_eq!(
+            same.unwrap()
+                .0
+                .iter()
+                .map(|b| b.frame.height())
+                .sum::<usize>(),
+            50
+        );
     }
 
     // Damage is caught by the checksum before the decoder sees it. A forged entry (damage with

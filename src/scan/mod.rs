@@ -347,17 +347,30 @@ impl<'p> Core<'p> {
                     // Cached blocks first, through the same counting as parsed ones.
                     let mut resume = None;
                     let mut cached_end = None;
-                    if let cached::Plan::Hit { data, .. } | cached::Plan::Grow { data, .. } =
-                        &plans[i]
+                    if let cached::Plan::Hit { entry, stamp, .. }
+                    | cached::Plan::Grow { entry, stamp, .. } = &plans[i]
                     {
                         let family = families[code as usize];
                         let mut step = PriceStep::new(pricer, reprice, force_batch);
                         let fp = fingerprints;
                         // A grown entry is written again: it keeps every key.
                         let keys = line_keys || plans[i].resume_at().is_some();
-                        match cached::load(
-                            data, dict, code, family, &mut seq, fp.1, &mut step, keys,
-                        ) {
+                        let loaded = std::fs::File::open(entry)
+                            .map_err(anyhow::Error::from)
+                            .and_then(|f| {
+                                cached::load(
+                                    f,
+                                    Some(*stamp),
+                                    dict,
+                                    code,
+                                    family,
+                                    &mut seq,
+                                    fp.1,
+                                    &mut step,
+                                    keys,
+                                )
+                            });
+                        match loaded {
                             Ok((blocks, end)) => {
                                 for b in blocks {
                                     if cached_tx.send(Ok(b)).is_err() {
