@@ -78,6 +78,16 @@ pub fn quantiles_by(keys: &[i64], values: &[f64], qs: &[f64]) -> ByKey {
     out
 }
 
+/// The quantiles `qs` of one column (NaN meaning "none"), as polars' `quantile(Linear)` gives
+/// them for the whole column: one copy of the values and a selection per quantile.
+pub fn quantiles(values: &[f64], qs: &[f64]) -> Vec<Option<f64>> {
+    let mut vals: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    let nulls = values.len() - vals.len();
+    qs.iter()
+        .map(|&q| quantile_after(&mut vals, nulls, q))
+        .collect()
+}
+
 /// polars' linear quantile of `vals` (reordered in place), to the same floating-point steps.
 pub fn quantile(vals: &mut [f64], q: f64) -> Option<f64> {
     quantile_after(vals, 0, q)
@@ -146,6 +156,17 @@ mod tests {
             }
             let distinct: std::collections::BTreeSet<i64> = keys.iter().copied().collect();
             prop_assert_eq!(got.len(), distinct.len());
+        }
+
+        #[test]
+        fn a_whole_column_as_polars_gives_it(
+            vals in prop::collection::vec(prop::option::weighted(0.7, 0.0f64..100.0), 0..300),
+        ) {
+            let flat: Vec<f64> = vals.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+            let got = super::quantiles(&flat, &[0.5, 0.9, 0.95, 0.99]);
+            for (q, g) in [0.5, 0.9, 0.95, 0.99].iter().zip(got) {
+                prop_assert_eq!(g, polars_q(&vals, *q));
+            }
         }
     }
 }

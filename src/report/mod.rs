@@ -964,38 +964,38 @@ fn breakdowns(lf: LazyFrame, dims: &[&str]) -> Result<Vec<DataFrame>> {
             if column.null_count() > 0 {
                 return polars();
             }
-            let keys: Vec<i64> = match &dtype {
-                DataType::UInt32 => column.u32()?.into_no_null_iter().map(i64::from).collect(),
-                DataType::Int32 => column.i32()?.into_no_null_iter().map(i64::from).collect(),
-                _ => column
-                    .cast(&DataType::Int64)?
-                    .i64()?
-                    .into_no_null_iter()
-                    .collect(),
+            // The keys are read where they are (twice: their range, then the sums), not copied.
+            let vals = (&cost[..], &ok[..], &input[..], &output[..], &cached[..]);
+            let summed = match &dtype {
+                DataType::UInt32 => {
+                    let ca = column.u32()?;
+                    sum_by(|| ca.into_no_null_iter().map(i64::from), vals)
+                }
+                DataType::Int32 => {
+                    let ca = column.i32()?;
+                    sum_by(|| ca.into_no_null_iter().map(i64::from), vals)
+                }
+                _ => {
+                    let cast = column.cast(&DataType::Int64)?;
+                    let ca = cast.i64()?;
+                    sum_by(|| ca.into_no_null_iter(), vals)
+                }
             };
-            let (Some(&min), Some(&max)) = (keys.iter().min(), keys.iter().max()) else {
-                return empty_breakdown(d, &dtype);
-            };
-            let span = (max as i128 - min as i128) as u128 + 1;
-            if span > (1 << 26) {
+            let (
+                min,
+                Sums {
+                    calls,
+                    sums,
+                    oks,
+                    toks,
+                },
+            ) = match summed {
+                Summed::Empty => return empty_breakdown(d, &dtype),
                 // Sparse keys (never for codes, days or hours): polars' hash aggregation.
-                return polars();
-            }
-            let n = span as usize;
-            let mut calls = vec![0u64; n];
-            let mut sums = vec![0f64; n];
-            let mut oks = vec![0u64; n];
-            let mut toks = vec![[0u64; 3]; n];
-            for (i, &k) in keys.iter().enumerate() {
-                let g = (k - min) as usize;
-                calls[g] += 1;
-                sums[g] += cost[i];
-                oks[g] += u64::from(ok[i]);
-                let t = &mut toks[g];
-                t[0] += u64::from(input[i]);
-                t[1] += u64::from(output[i]);
-                t[2] += u64::from(cached[i]);
-            }
+                Summed::Sparse => return polars(),
+                Summed::Dense(min, sums) => (min, sums),
+            };
+            let n = calls.len();
             let groups: Vec<usize> = (0..n).filter(|g| calls[*g] > 0).collect();
             let key_col = Int64Chunked::from_vec(
                 (*d).into(),
@@ -1035,6 +1035,57 @@ fn breakdowns(lf: LazyFrame, dims: &[&str]) -> Result<Vec<DataFrame>> {
         .collect()
 }
 
+/// Per key (its offset from the smallest): calls, cost, successes, input/output/cached tokens.
+struct Sums {
+    calls: Vec<u64>,
+    sums: Vec<f64>,
+    oks: Vec<u64>,
+    toks: Vec<[u64; 3]>,
+}
+
+enum Summed {
+    Empty,
+    /// Keys too far apart for an array.
+    Sparse,
+    Dense(i64, Sums),
+}
+
+type Values<'a> = (&'a [f64], &'a [bool], &'a [u32], &'a [u32], &'a [u32]);
+
+fn sum_by<I: Iterator<Item = i64>>(keys: impl Fn() -> I, v: Values<'_>) -> Summed {
+    let (cost, ok, input, output, cached) = v;
+    let (mut min, mut max) = (i64::MAX, i64::MIN);
+    for k in keys() {
+        min = min.min(k);
+        max = max.max(k);
+    }
+    if min > max {
+        return Summed::Empty;
+    }
+    let span = (max as i128 - min as i128) as u128 + 1;
+    if span > (1 << 26) {
+        return Summed::Sparse;
+    }
+    let n = span as usize;
+    let mut s = Sums {
+        calls: vec![0u64; n],
+        sums: vec![0f64; n],
+        oks: vec![0u64; n],
+        toks: vec![[0u64; 3]; n],
+    };
+    for (i, k) in keys().enumerate() {
+        let g = (k - min) as usize;
+        s.calls[g] += 1;
+        s.sums[g] += cost[i];
+        s.oks[g] += u64::from(ok[i]);
+        let t = &mut s.toks[g];
+        t[0] += u64::from(input[i]);
+        t[1] += u64::from(output[i]);
+        t[2] += u64::from(cached[i]);
+    }
+    Summed::Dense(min, s)
+}
+
 fn empty_breakdown(d: &str, dtype: &DataType) -> Result<DataFrame> {
     let mut s = Schema::default();
     s.insert((*d).into(), dtype.clone());
@@ -1062,9 +1113,7 @@ fn whole_quantiles(lf: LazyFrame, column: &str, qs: &[f64]) -> Result<Vec<Option
         .iter()
         .map(|v| v.unwrap_or(f64::NAN))
         .collect();
-    let keys = vec![0i64; values.len()];
-    let mut by = crate::engine::percentiles::quantiles_by(&keys, &values, qs);
-    Ok(by.remove(&0).unwrap_or_else(|| vec![None; qs.len()]))
+    Ok(crate::engine::percentiles::quantiles(&values, qs))
 }
 
 fn group_latencies(lf: LazyFrame, dims: &[&str]) -> Result<Vec<crate::engine::percentiles::ByKey>> {
