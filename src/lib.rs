@@ -16,6 +16,7 @@ pub mod decide;
 pub mod engine;
 pub mod fmt;
 pub mod ingest;
+pub mod memory;
 pub mod normalize;
 pub mod pricing;
 pub mod render;

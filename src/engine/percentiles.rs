@@ -13,26 +13,33 @@ use std::collections::HashMap;
 pub type ByKey = HashMap<i64, Vec<Option<f64>>, FixedState>;
 
 /// For each key, the quantiles `qs` of its values, NaN meaning "none" (the normalizer never
-/// lets a NaN through as a value); None for a group without any.
-pub fn quantiles_by(keys: &[i64], values: &[f64], qs: &[f64]) -> ByKey {
+/// lets a NaN through as a value); None for a group without any. The keys are read where they
+/// lie (a frame's codes, days or hours): besides the result, this holds one group number and one
+/// value per row.
+pub fn quantiles_by<K: Copy + Into<i64>>(keys: &[K], values: &[f64], qs: &[f64]) -> ByKey {
     let mut out = ByKey::default();
-    let (Some(&min), Some(&max)) = (keys.iter().min(), keys.iter().max()) else {
+    let (Some(min), Some(max)) = (
+        keys.iter().map(|&k| k.into()).min(),
+        keys.iter().map(|&k| k.into()).max(),
+    ) else {
         return out;
     };
     // Group of a key: dense when the keys span a small range (codes, days, hours), else hashed.
     let span = (max as i128 - min as i128) as u128;
     let dense = span < (1 << 24) && span <= 4 * keys.len() as u128 + 1024;
-    let mut index: HashMap<i64, usize, FixedState> = HashMap::default();
+    let mut index: HashMap<i64, u32, FixedState> = HashMap::default();
     let mut group_keys: Vec<i64> = Vec::new();
-    let groups: Vec<usize> = if dense {
+    // u32 groups: a frame's rows are numbered in u32 too.
+    let groups: Vec<u32> = if dense {
         group_keys = (min..=max).collect();
-        keys.iter().map(|&k| (k - min) as usize).collect()
+        keys.iter().map(|&k| (k.into() - min) as u32).collect()
     } else {
         keys.iter()
             .map(|&k| {
+                let k: i64 = k.into();
                 *index.entry(k).or_insert_with(|| {
                     group_keys.push(k);
-                    group_keys.len() - 1
+                    (group_keys.len() - 1) as u32
                 })
             })
             .collect()
@@ -40,12 +47,13 @@ pub fn quantiles_by(keys: &[i64], values: &[f64], qs: &[f64]) -> ByKey {
     let mut counts = vec![0usize; group_keys.len()];
     let mut nulls = vec![0usize; group_keys.len()];
     let mut seen = vec![false; group_keys.len()];
-    for (g, v) in groups.iter().zip(values) {
-        seen[*g] = true;
+    for (&g, v) in groups.iter().zip(values) {
+        let g = g as usize;
+        seen[g] = true;
         if v.is_nan() {
-            nulls[*g] += 1;
+            nulls[g] += 1;
         } else {
-            counts[*g] += 1;
+            counts[g] += 1;
         }
     }
     let mut starts = Vec::with_capacity(counts.len() + 1);
@@ -57,12 +65,14 @@ pub fn quantiles_by(keys: &[i64], values: &[f64], qs: &[f64]) -> ByKey {
     starts.push(total);
     let mut buf = vec![0f64; total];
     let mut fill = starts.clone();
-    for (g, &v) in groups.iter().zip(values) {
+    for (&g, &v) in groups.iter().zip(values) {
         if !v.is_nan() {
-            buf[fill[*g]] = v;
-            fill[*g] += 1;
+            let g = g as usize;
+            buf[fill[g]] = v;
+            fill[g] += 1;
         }
     }
+    drop(groups);
     for (g, &k) in group_keys.iter().enumerate() {
         if !seen[g] {
             continue;

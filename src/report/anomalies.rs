@@ -334,8 +334,11 @@ pub fn build(scan: &Scan, lf: LazyFrame, tz: Tz, o: &FindingOptions) -> Result<F
     });
 
     let timing = std::env::var_os("LLMLOG_TIMING").is_some();
+    // Each finding's scratch (a copy of a few columns) goes back before the next is made.
+    crate::memory::give_back();
     let t0 = std::time::Instant::now();
     let loops = loops(scan, lf.clone(), tz, &o.loops)?;
+    crate::memory::give_back();
     let t1 = std::time::Instant::now();
     let drifts = drifts(scan, lf, &mut notes)?;
     if timing {

@@ -781,6 +781,8 @@ impl Stages {
     }
 
     fn mark(&mut self, name: &'static str) {
+        // The stage's scratch goes back before the next stage makes its own.
+        crate::memory::give_back();
         if self.on {
             let now = std::time::Instant::now();
             self.parts.push((name, (now - self.last).as_secs_f64()));
@@ -870,21 +872,27 @@ fn quality_rows(lf: LazyFrame, names: &Names<'_>) -> Result<Vec<QualityRow>> {
 /// positive median: `outliers::model_medians`, computed in one counting pass (polars' grouped
 /// median runs on one core).
 fn model_medians(lf: LazyFrame, min_calls: u32) -> Result<DataFrame> {
-    let df = lf
-        .filter(col(c::COST).is_not_null())
-        .select([col(c::MODEL), col(c::COST)])
-        .collect()?;
-    let keys: Vec<i64> = df
-        .column(c::MODEL)?
-        .u32()?
-        .into_no_null_iter()
-        .map(i64::from)
-        .collect();
-    let cost: Vec<f64> = df.column(c::COST)?.f64()?.into_no_null_iter().collect();
+    // The model codes and costs where they lie when the frame is one chunk and every call has a
+    // cost; else a copy with NaN for "no cost" (which the median and the count skip). Filtering
+    // first, as polars would, copied both columns and then copied them again as keys.
+    let mut df = lf.select([col(c::MODEL), col(c::COST)]).collect()?;
+    df.rechunk_mut();
+    let model = df.column(c::MODEL)?.u32()?;
+    let keys: std::borrow::Cow<'_, [u32]> = match (model.null_count(), model.cont_slice()) {
+        (0, Ok(s)) => s.into(),
+        _ => model.iter().map(|v| v.unwrap_or(0)).collect(),
+    };
+    let cost = df.column(c::COST)?.f64()?;
+    let cost: std::borrow::Cow<'_, [f64]> = match (cost.null_count(), cost.cont_slice()) {
+        (0, Ok(s)) => s.into(),
+        _ => cost.iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+    };
     let mut calls: std::collections::HashMap<i64, u64, foldhash::fast::FixedState> =
         Default::default();
-    for &k in &keys {
-        *calls.entry(k).or_default() += 1;
+    for (&k, v) in keys.iter().zip(cost.iter()) {
+        if !v.is_nan() {
+            *calls.entry(i64::from(k)).or_default() += 1;
+        }
     }
     let medians = crate::engine::percentiles::quantiles_by(&keys, &cost, &[0.5]);
     let mut rows: Vec<(u32, f64, u64)> = medians
@@ -1120,32 +1128,46 @@ fn group_latencies(lf: LazyFrame, dims: &[&str]) -> Result<Vec<crate::engine::pe
     use rayon::prelude::*;
     let mut cols: Vec<Expr> = dims.iter().map(|d| col(*d)).collect();
     cols.push(col(c::LATENCY));
-    let df = lf.select(cols).collect()?;
-    let latency: Vec<f64> = df
-        .column(c::LATENCY)?
-        .f64()?
-        .iter()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect();
-    let latency = &latency;
+    let mut df = lf.select(cols).collect()?;
+    df.rechunk_mut();
+    // A column without nulls is read in place; NaN stands for a missing latency.
+    let lat = df.column(c::LATENCY)?.f64()?;
+    let latency: std::borrow::Cow<'_, [f64]> = match (lat.null_count(), lat.cont_slice()) {
+        (0, Ok(s)) => s.into(),
+        _ => lat.iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+    };
+    let latency = &latency[..];
     let df = &df;
+    // Two fields at a time: each holds a group number and a value per row while it runs.
     dims.par_iter()
         .map(|d| {
             let column = df.column(d)?;
-            let keys: Vec<i64> = match column.dtype() {
-                DataType::UInt32 => column.u32()?.into_no_null_iter().map(i64::from).collect(),
-                DataType::Int32 => column.i32()?.into_no_null_iter().map(i64::from).collect(),
-                _ => column
-                    .cast(&DataType::Int64)?
-                    .i64()?
-                    .into_no_null_iter()
-                    .collect(),
-            };
-            Ok(crate::engine::percentiles::quantiles_by(
-                &keys,
-                latency,
-                &[0.50, 0.95],
-            ))
+            let qs = &[0.50, 0.95];
+            use crate::engine::percentiles::quantiles_by;
+            Ok(match column.dtype() {
+                DataType::UInt32 => match column.u32()?.cont_slice() {
+                    Ok(keys) => quantiles_by(keys, latency, qs),
+                    Err(_) => {
+                        let keys: Vec<u32> = column.u32()?.into_no_null_iter().collect();
+                        quantiles_by(&keys, latency, qs)
+                    }
+                },
+                DataType::Int32 => match column.i32()?.cont_slice() {
+                    Ok(keys) => quantiles_by(keys, latency, qs),
+                    Err(_) => {
+                        let keys: Vec<i32> = column.i32()?.into_no_null_iter().collect();
+                        quantiles_by(&keys, latency, qs)
+                    }
+                },
+                _ => {
+                    let keys: Vec<i64> = column
+                        .cast(&DataType::Int64)?
+                        .i64()?
+                        .into_no_null_iter()
+                        .collect();
+                    quantiles_by(&keys, latency, qs)
+                }
+            })
         })
         .collect()
 }

@@ -300,6 +300,7 @@ impl<'p> Core<'p> {
         let resume_from = &self.resume_from;
         let mut accumulated: Vec<Vec<Parsed>> = (0..sources.len()).map(|_| Vec::new()).collect();
 
+        let buffers = &ingest::Buffers::default();
         let merged: Result<()> = std::thread::scope(|s| {
             for _ in 0..workers {
                 let (rx, tx) = (&block_rx, done_tx.clone());
@@ -328,6 +329,7 @@ impl<'p> Core<'p> {
                     };
                     norm.state = FileState::default();
                     let r = parse_block(&block, &mut norm, dict, step, dir, family, when, caching);
+                    buffers.give(block.bytes);
                     if tx.send(r).is_err() {
                         return;
                     }
@@ -422,6 +424,7 @@ impl<'p> Core<'p> {
                         whole_lines,
                         progress,
                         resume,
+                        buffers,
                         &mut send,
                     ) {
                         Ok(end) => {
@@ -705,7 +708,7 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
         }
         _ => CacheWriter::default(),
     };
-    let frame = match sink.frame {
+    let frame = match sink.finish()? {
         Some(f) => f,
         None => Columns::new(&core.dict, 0, None).into_frame()?,
     };

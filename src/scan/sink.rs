@@ -9,20 +9,68 @@ pub trait CallSink {
     fn calls(&mut self, frame: DataFrame, dict: &Dictionary, files: &[String]) -> Result<()>;
 }
 
-/// Stacks the blocks into one frame. The frame stays in one chunk per block: rechunking would
-/// briefly double its memory, and polars' group-bys work across chunks.
+/// Rows gathered from small blocks before they are copied into one chunk.
+const RUN_ROWS: usize = 1 << 20;
+
+/// Stacks the blocks into one frame whose columns each end in one chunk, so the queries read a
+/// column as one slice in place instead of each copying the blocks' chunks together.
+///
+/// Why in runs: a block's columns are allocated side by side by the thread that parsed it, so
+/// the allocator can give a block's memory back only once all its columns are freed. Joining the
+/// whole frame column by column at the end frees no page until the last column (measured on the
+/// 1 GB log: resident memory 830 MB → 1.23 GB while joining). Joining each run of about a
+/// million rows as it fills frees whole blocks, which the parsing threads then reuse; the final
+/// join of a few large chunks hands each column's back as it goes (peak 938 → 736 MB).
 #[derive(Default)]
 pub struct FrameSink {
-    pub frame: Option<DataFrame>,
+    done: Option<DataFrame>,
+    run: Option<DataFrame>,
+}
+
+impl FrameSink {
+    fn close_run(&mut self) -> Result<()> {
+        let Some(mut run) = self.run.take() else {
+            return Ok(());
+        };
+        run.rechunk_mut();
+        match &mut self.done {
+            None => self.done = Some(run),
+            Some(f) => {
+                f.vstack_mut_owned(run)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The frame, one chunk per column; None when no call arrived.
+    pub fn finish(mut self) -> Result<Option<DataFrame>> {
+        self.close_run()?;
+        let mut frame = self.done.take();
+        if let Some(f) = &mut frame {
+            // A column at a time, each column's old chunks handed back before the next is
+            // joined: the transient is one column.
+            // SAFETY: rechunking changes neither a column's length nor its name.
+            for c in unsafe { f.columns_mut() }.iter_mut() {
+                if c.n_chunks() > 1 {
+                    *c = c.rechunk();
+                    crate::memory::give_back();
+                }
+            }
+        }
+        Ok(frame)
+    }
 }
 
 impl CallSink for FrameSink {
     fn calls(&mut self, frame: DataFrame, _dict: &Dictionary, _files: &[String]) -> Result<()> {
-        match &mut self.frame {
-            None => self.frame = Some(frame),
+        match &mut self.run {
+            None => self.run = Some(frame),
             Some(f) => {
                 f.vstack_mut_owned(frame)?;
             }
+        }
+        if self.run.as_ref().is_some_and(|r| r.height() >= RUN_ROWS) {
+            self.close_run()?;
         }
         Ok(())
     }
