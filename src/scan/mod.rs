@@ -695,7 +695,10 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
     core.resume_from = opts.resume.to_vec();
     let fingerprint = fingerprint(opts);
     core.cache = opts.cache.as_ref().map(|s| (s, fingerprint));
-    let mut sink = FrameSink::default();
+    // Blocks kept for a cache entry share their columns with the frame: joining them would
+    // hold both copies until the entry is written, so a run that writes entries keeps the
+    // blocks' chunks as they are.
+    let mut sink = FrameSink::joining(opts.cache.is_none());
     let ends = core.scan(sources, opts.progress, opts.whole_lines, &mut sink)?;
     let to_write = std::mem::take(&mut core.to_write);
     let cache_writer = match (&opts.cache, to_write.is_empty()) {
@@ -708,7 +711,7 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
         }
         _ => CacheWriter::default(),
     };
-    let frame = match sink.finish()? {
+    let frame = match sink.finish(core.to_write.is_empty())? {
         Some(f) => f,
         None => Columns::new(&core.dict, 0, None).into_frame()?,
     };

@@ -10,7 +10,7 @@ pub trait CallSink {
 }
 
 /// Rows gathered from small blocks before they are copied into one chunk.
-const RUN_ROWS: usize = 1 << 20;
+const RUN_ROWS: usize = 1 << 18;
 
 /// Stacks the blocks into one frame whose columns each end in one chunk, so the queries read a
 /// column as one slice in place instead of each copying the blocks' chunks together.
@@ -18,35 +18,50 @@ const RUN_ROWS: usize = 1 << 20;
 /// Why in runs: a block's columns are allocated side by side by the thread that parsed it, so
 /// the allocator can give a block's memory back only once all its columns are freed. Joining the
 /// whole frame column by column at the end frees no page until the last column (measured on the
-/// 1 GB log: resident memory 830 MB → 1.23 GB while joining). Joining each run of about a
+/// 1 GB log: resident memory 830 MB → 1.23 GB while joining). Joining each run of a quarter
 /// million rows as it fills frees whole blocks, which the parsing threads then reuse; the final
 /// join of a few large chunks hands each column's back as it goes (peak 938 → 736 MB).
 #[derive(Default)]
 pub struct FrameSink {
     done: Option<DataFrame>,
     run: Option<DataFrame>,
+    /// Whether runs are joined as they fill (else the blocks' chunks are kept as they came).
+    join_runs: bool,
 }
 
 impl FrameSink {
+    pub fn joining(join_runs: bool) -> Self {
+        FrameSink {
+            join_runs,
+            ..Default::default()
+        }
+    }
+
     fn close_run(&mut self) -> Result<()> {
         let Some(mut run) = self.run.take() else {
             return Ok(());
         };
         run.rechunk_mut();
+        self.push_done(run)
+    }
+
+    fn push_done(&mut self, frame: DataFrame) -> Result<()> {
         match &mut self.done {
-            None => self.done = Some(run),
+            None => self.done = Some(frame),
             Some(f) => {
-                f.vstack_mut_owned(run)?;
+                f.vstack_mut_owned(frame)?;
             }
         }
         Ok(())
     }
 
-    /// The frame, one chunk per column; None when no call arrived.
-    pub fn finish(mut self) -> Result<Option<DataFrame>> {
-        self.close_run()?;
+    /// The frame, one chunk per column when `join`; None when no call arrived.
+    pub fn finish(mut self, join: bool) -> Result<Option<DataFrame>> {
+        if let Some(run) = self.run.take() {
+            self.push_done(run)?;
+        }
         let mut frame = self.done.take();
-        if let Some(f) = &mut frame {
+        if let (true, Some(f)) = (join, &mut frame) {
             // A column at a time, each column's old chunks handed back before the next is
             // joined: the transient is one column.
             // SAFETY: rechunking changes neither a column's length nor its name.
@@ -63,6 +78,20 @@ impl FrameSink {
 
 impl CallSink for FrameSink {
     fn calls(&mut self, frame: DataFrame, _dict: &Dictionary, _files: &[String]) -> Result<()> {
+        if !self.join_runs {
+            match &mut self.run {
+                None => self.run = Some(frame),
+                Some(f) => {
+                    f.vstack_mut_owned(frame)?;
+                }
+            }
+            return Ok(());
+        }
+        if frame.height() >= RUN_ROWS / 4 && frame.columns().iter().all(|c| c.n_chunks() <= 1) {
+            // Already large and in one chunk (a cache entry's batch): kept as it is.
+            self.close_run()?;
+            return self.push_done(frame);
+        }
         match &mut self.run {
             None => self.run = Some(frame),
             Some(f) => {
