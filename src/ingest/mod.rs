@@ -85,6 +85,7 @@ pub struct ReadEnd {
 /// `whole_lines`, a last line without its newline is left unread (a writer may still be
 /// finishing it); otherwise it is a line like any other. `from` = (byte offset, its line number)
 /// reads a plain file on from a line boundary (what the cache had not seen yet).
+#[allow(clippy::too_many_arguments)]
 pub fn read_blocks(
     src: &Source,
     source: u32,
