@@ -18,7 +18,7 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LLMLOG = os.path.join(ROOT, "target", "release", "llmlog")
+LLMLOG = os.environ.get("LLMLOG_BIN") or os.path.join(ROOT, "target", "release", "llmlog")
 
 
 def line(cost, i):
@@ -125,8 +125,9 @@ def main():
         for l in proc.stdout:
             ev = json.loads(l)
             if ev["event"] == "alert":
-                offset = int(ev["alert"]["key"].split("|")[2])
-                alerts[offset] = time.perf_counter()
+                # The key is expensive|ts|model|cost: each expensive line has its own cost.
+                cost = ev["alert"]["key"].split("|")[3]
+                alerts[cost] = time.perf_counter()
             elif ev["event"] == "ingest":
                 calls[0] = ev["calls"]
 
@@ -140,12 +141,12 @@ def main():
         start = time.perf_counter()
         for i in range(10_000):
             expensive = i % 50 == 49
-            data = line(5.0 if expensive else 0.001, i)
-            offset = f.tell()
+            cost = f"{5 + i / 1e4:g}"
+            data = line(cost if expensive else 0.001, i)
             f.write(data)
             f.flush()
             if expensive:
-                written[offset] = time.perf_counter()
+                written[cost] = time.perf_counter()
             n += 1
             target = start + (i + 1) / 1000.0
             delay = target - time.perf_counter()
