@@ -7,6 +7,7 @@ use std::process::ExitCode;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    llmlog::memory::keep_freed_memory_briefly();
     let cli = llmlog::cli::Cli::parse();
     match llmlog::cmd::run(cli) {
         Ok(code) => code,

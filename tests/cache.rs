@@ -499,3 +499,123 @@ fn small_files_are_parsed_not_cached_by_default() {
         "a 15 KB file is cheaper to parse than to load"
     );
 }
+
+/// A log of many blocks and more than one entry segment (over 256 Ki rows), with ids repeated
+/// across blocks, and a Claude Code session of several blocks (content-block repeats, a title):
+/// cold, warm and grown runs give the bytes `--no-cache` gives, and the counts by hand.
+#[test]
+fn a_log_of_many_blocks_and_segments_counts_the_same_through_the_cache() {
+    let c = Case::new();
+    let root = c.path("logs");
+    std::fs::create_dir(&root).unwrap();
+    let flat = root.join("app.jsonl");
+    let line = |i: usize| {
+        // Lines 250000.. repeat lines 0.. exactly: duplicates, counted once.
+        let k = i % 250_000;
+        format!(
+            r#"{{"request_id":"r{k}","timestamp":"2026-11-{:02}T{:02}:{:02}:00Z","model":"gpt-4o","input_tokens":{},"output_tokens":1,"cost_usd":0.001}}"#,
+            1 + k / 20_000,
+            k / 60 % 24,
+            k % 60,
+            k % 1000
+        ) + "\n"
+    };
+    let mut text = String::new();
+    for i in 0..270_000 {
+        text.push_str(&line(i));
+    }
+    std::fs::write(&flat, &text).unwrap();
+    let session = root.join("claude").join("-home-dev-big");
+    std::fs::create_dir_all(&session).unwrap();
+    let claude = session.join("9a8b7c6d.jsonl");
+    let big = "x".repeat(3000);
+    let message = |m: usize| {
+        let mut s = String::new();
+        for block in 0..2 {
+            s.push_str(&format!(
+                r#"{{"sessionId":"9a8b7c6d","type":"assistant","timestamp":"2026-11-05T{:02}:{:02}:00.000Z","requestId":"req_{m}","message":{{"id":"msg_{m}","type":"message","role":"assistant","model":"claude-sonnet-4-20250514","content":[{{"type":"text","text":"part {block}"}}],"usage":{{"input_tokens":10,"cache_creation_input_tokens":0,"cache_read_input_tokens":100,"output_tokens":5}}}},"uuid":"u{m}-{block}"}}"#,
+                m / 60 % 24,
+                m % 60
+            ));
+            s.push('\n');
+        }
+        s.push_str(&format!(
+            r#"{{"sessionId":"9a8b7c6d","type":"user","timestamp":"2026-11-05T00:00:00.000Z","message":{{"role":"user","content":"{big}"}},"uuid":"t{m}"}}"#
+        ));
+        s.push('\n');
+        s
+    };
+    let mut text = String::from(r#"{"type":"summary","summary":"Big session","leafUuid":"u0-1"}"#);
+    text.push('\n');
+    for m in 0..1500 {
+        text.push_str(&message(m));
+    }
+    std::fs::write(&claude, &text).unwrap();
+    assert!(
+        std::fs::metadata(&claude).unwrap().len() > 5 << 20,
+        "more than one block"
+    );
+
+    let (plain, _) = c.analyze(&[&root], &["--no-cache"]);
+    let r = json(&plain);
+    // By hand: 250,000 distinct flat calls at $0.001, 1,500 Claude Code messages once each.
+    assert_eq!(r["summary"]["calls"], 251_500);
+    let (cold, e1) = c.analyze(&[&root], &[]);
+    assert_eq!(cache_line(&e1), "0 of 2 inputs whole, 0 read on");
+    let (warm, e2) = c.analyze(&[&root], &[]);
+    assert_eq!(cache_line(&e2), "2 of 2 inputs whole, 0 read on");
+    assert_eq!(
+        String::from_utf8_lossy(&plain),
+        String::from_utf8_lossy(&cold)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&plain),
+        String::from_utf8_lossy(&warm)
+    );
+    let conversations = |extra: &[&str]| {
+        let root_s = root.display().to_string();
+        // The zone the analyses use: another one is another entry.
+        let mut args = vec![
+            "conversations",
+            "--format",
+            "json",
+            "--tz",
+            "UTC",
+            root_s.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        c.run(&args, &[]).stdout
+    };
+    let titles = conversations(&["--no-cache"]);
+    assert!(String::from_utf8_lossy(&titles).contains("Big session"));
+    assert_eq!(conversations(&[]), titles);
+
+    // Grown: 1,000 new flat calls and 10 new messages, read on from where the entries ended.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&flat)
+        .unwrap();
+    for i in 300_000..301_000 {
+        f.write_all(line(i).replace("\"r", "\"n").as_bytes())
+            .unwrap();
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&claude)
+        .unwrap();
+    for m in 1500..1510 {
+        f.write_all(message(m).as_bytes()).unwrap();
+    }
+    drop(f);
+    let (grown, e3) = c.analyze(&[&root], &[]);
+    assert_eq!(cache_line(&e3), "0 of 2 inputs whole, 2 read on");
+    let (plain, _) = c.analyze(&[&root], &["--no-cache"]);
+    assert_eq!(json(&plain)["summary"]["calls"], 252_510);
+    assert_eq!(
+        String::from_utf8_lossy(&plain),
+        String::from_utf8_lossy(&grown)
+    );
+    let (again, e4) = c.analyze(&[&root], &[]);
+    assert_eq!(cache_line(&e4), "2 of 2 inputs whole, 0 read on");
+    assert_eq!(again, grown);
+}

@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Bumped whenever the parser or the entry layout changes what a line turns into: entries of
 /// another version are foreign and rebuilt.
-pub const FORMAT_VERSION: u32 = 1;
-/// First bytes of every entry.
-pub const MAGIC: &[u8; 8] = b"LLMLOGC\x01";
+pub const FORMAT_VERSION: u32 = 2;
+/// First bytes of every entry (the last is the layout: 2 has its header at the end).
+pub const MAGIC: &[u8; 8] = b"LLMLOGC\x02";
 /// The cache's size cap when `LLMLOG_CACHE_MAX_MB` does not set one.
 pub const DEFAULT_MAX_BYTES: u64 = 2 << 30;
 /// Inputs smaller than this are parsed every time (`LLMLOG_CACHE_MIN_BYTES`): reading an entry
@@ -107,12 +107,7 @@ impl Store {
         path: &Path,
         fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
     ) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        let tmp = self.dir.join(format!(
-            ".tmp-{}-{:x}",
-            std::process::id(),
-            hash_bytes(path.to_string_lossy().as_bytes())
-        ));
+        let tmp = self.temp_for(path)?;
         let result = (|| {
             let mut f = std::fs::File::create(&tmp)?;
             // No fsync: after a crash a torn entry fails its checksum and is rebuilt.
@@ -123,6 +118,17 @@ impl Store {
             let _ = std::fs::remove_file(&tmp);
         }
         result
+    }
+
+    /// Where an entry is written before its rename into place (the directory is made): one name
+    /// per process and entry, so concurrent runs never write into each other's files.
+    pub fn temp_for(&self, path: &Path) -> std::io::Result<PathBuf> {
+        std::fs::create_dir_all(&self.dir)?;
+        Ok(self.dir.join(format!(
+            ".tmp-{}-{:x}",
+            std::process::id(),
+            hash_bytes(path.to_string_lossy().as_bytes())
+        )))
     }
 
     /// Marks an entry as just used, for least-recently-used eviction.

@@ -139,7 +139,6 @@ pub fn read(roots: &[String], tz: Tz, days: Days) -> Result<Scan> {
         agent_roots: Vec::new(),
         cache_hits: 0,
         cache_grown: 0,
-        cache_writer: Default::default(),
         ends: Vec::new(),
     })
 }

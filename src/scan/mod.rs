@@ -104,24 +104,9 @@ pub struct Scan {
     /// Inputs read from the cache whole, and read on from where it ended.
     pub cache_hits: usize,
     pub cache_grown: usize,
-    /// The cache entries to write once the command is done with the scan.
-    pub cache_writer: CacheWriter,
     /// How each input ended (by input index; None: not read to its end), counted from where
     /// its read began.
     pub ends: Vec<Option<ReadEnd>>,
-}
-
-/// Writes, when dropped, the cache entries of a scan: after the report is out, so writing
-/// neither delays the output nor competes with the queries for the cores and memory.
-#[derive(Default)]
-pub struct CacheWriter(Option<Box<dyn FnOnce() + Send + Sync>>);
-
-impl Drop for CacheWriter {
-    fn drop(&mut self) {
-        if let Some(write) = self.0.take() {
-            write();
-        }
-    }
 }
 
 /// State shared by a scan and the passes after it.
@@ -148,8 +133,6 @@ pub struct Core<'p> {
     pub dedupe_lines: bool,
     /// The cache and the fingerprint of the settings its entries must match.
     cache: Option<(&'p Store, Fingerprints)>,
-    /// Entries to write once the scan is done.
-    to_write: Vec<cached::Written>,
     cache_hits: usize,
     cache_grown: usize,
     /// Per input: where to start reading (see `ScanOptions::resume`).
@@ -197,7 +180,6 @@ impl<'p> Core<'p> {
             force_batch,
             dedupe_lines: false,
             cache: None,
-            to_write: Vec::new(),
             cache_hits: 0,
             cache_grown: 0,
             resume_from: Vec::new(),
@@ -298,7 +280,8 @@ impl<'p> Core<'p> {
         let writes = &writes;
         let input_of = &input_of;
         let resume_from = &self.resume_from;
-        let mut accumulated: Vec<Vec<Parsed>> = (0..sources.len()).map(|_| Vec::new()).collect();
+        // Entries are written as their blocks are counted: nothing is kept for them.
+        let mut writers: Vec<Writing> = (0..sources.len()).map(|_| Writing::NotYet).collect();
 
         let buffers = &ingest::Buffers::default();
         let merged: Result<()> = std::thread::scope(|s| {
@@ -473,7 +456,7 @@ impl<'p> Core<'p> {
                         let hit =
                             p.cached && matches!(plans.get(i), Some(cached::Plan::Hit { .. }));
                         if i != usize::MAX && writes[i] && !hit {
-                            accumulated[i].push(p);
+                            writers[i].add(&plans[i], store, &p);
                         }
                     }
                 }
@@ -488,34 +471,42 @@ impl<'p> Core<'p> {
             self.counts.bytes += e.bytes;
         }
         self.counts.read_errors.extend(read_errors);
-        for (i, plan) in plans.into_iter().enumerate() {
+        let names = self.dict.names();
+        let mut written = Vec::new();
+        let mut write_time = std::time::Duration::ZERO;
+        let timing = std::env::var_os("LLMLOG_TIMING").is_some();
+        for (i, plan) in plans.iter().enumerate() {
             match from_cache[i] {
                 1 => self.cache_hits += 1,
                 2 => self.cache_grown += 1,
                 _ => {}
             }
-            let (entry, id) = match plan {
-                cached::Plan::Off => continue,
-                cached::Plan::Fresh { entry, id }
-                | cached::Plan::Grow { entry, id, .. }
-                | cached::Plan::Hit { entry, id, .. } => (entry, id),
-            };
             if from_cache[i] == 1 {
-                if let Some((store, _)) = self.cache {
-                    store.touch(&entry);
+                if let (Some((store, _)), Some(entry)) = (self.cache, plan.entry()) {
+                    store.touch(entry);
                 }
                 continue;
             }
-            let (Some(end), blocks) = (ends[i], std::mem::take(&mut accumulated[i])) else {
-                continue; // not read to its end: nothing to keep
+            // Not read to its end: nothing to keep (the writer's drop removes what it wrote).
+            let (Some(end), Writing::Open(w)) = (ends[i], std::mem::take(&mut writers[i])) else {
+                continue;
             };
-            self.to_write.push(cached::Written {
-                entry,
-                id,
-                end,
-                tail: tails[i].take(),
-                blocks,
-            });
+            let entry = w.entry.clone();
+            // An entry we cannot make is a future miss, not an error.
+            if let Ok(spent) = w.finish(fingerprints, &names, end, tails[i].as_deref()) {
+                written.push(entry);
+                write_time += spent;
+            }
+        }
+        if let Some((store, _)) = self.cache {
+            if timing && !written.is_empty() {
+                eprintln!(
+                    "timing: cache written in {:.3}s ({} entries), while counting",
+                    write_time.as_secs_f64(),
+                    written.len()
+                );
+            }
+            store.evict(&written);
         }
         Ok(ends)
     }
@@ -577,6 +568,38 @@ impl<'p> Core<'p> {
 
     pub fn dedupe_entries(&self) -> usize {
         self.dedupe.len()
+    }
+}
+
+/// Where an input's cache entry stands during a scan.
+#[derive(Default)]
+enum Writing {
+    #[default]
+    NotYet,
+    Open(Box<cached::EntryWriter>),
+    /// Could not be written (no entry this time).
+    Failed,
+}
+
+impl Writing {
+    /// Adds a counted block to the input's entry, opening it on the first block.
+    fn add(&mut self, plan: &cached::Plan, store: Option<&Store>, p: &Parsed) {
+        if let Writing::NotYet = self {
+            *self = match (plan.entry(), plan.id(), store) {
+                (Some(entry), Some(id), Some(store)) => {
+                    match cached::EntryWriter::create(store, entry.to_path_buf(), id) {
+                        Ok(w) => Writing::Open(Box::new(w)),
+                        Err(_) => Writing::Failed,
+                    }
+                }
+                _ => Writing::Failed,
+            };
+        }
+        if let Writing::Open(w) = self {
+            if w.add(p).is_err() {
+                *self = Writing::Failed;
+            }
+        }
     }
 }
 
@@ -695,23 +718,9 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
     core.resume_from = opts.resume.to_vec();
     let fingerprint = fingerprint(opts);
     core.cache = opts.cache.as_ref().map(|s| (s, fingerprint));
-    // Blocks kept for a cache entry share their columns with the frame: joining them would
-    // hold both copies until the entry is written, so a run that writes entries keeps the
-    // blocks' chunks as they are.
-    let mut sink = FrameSink::joining(opts.cache.is_none());
+    let mut sink = FrameSink::joining(true);
     let ends = core.scan(sources, opts.progress, opts.whole_lines, &mut sink)?;
-    let to_write = std::mem::take(&mut core.to_write);
-    let cache_writer = match (&opts.cache, to_write.is_empty()) {
-        (Some(store), false) => {
-            let names = core.dict.names();
-            let store = Store::from_dir(store.dir.clone(), store.max_bytes, store.min_bytes);
-            CacheWriter(Some(Box::new(move || {
-                cached::write_all(&store, fingerprint, &names, to_write)
-            })))
-        }
-        _ => CacheWriter::default(),
-    };
-    let frame = match sink.finish(core.to_write.is_empty())? {
+    let frame = match sink.finish(true)? {
         Some(f) => f,
         None => Columns::new(&core.dict, 0, None).into_frame()?,
     };
@@ -724,7 +733,6 @@ pub fn scan(sources: &[Source], opts: &ScanOptions<'_>) -> Result<Scan> {
         agent_roots: Vec::new(),
         cache_hits: core.cache_hits,
         cache_grown: core.cache_grown,
-        cache_writer,
         ends,
     })
 }

@@ -34,7 +34,7 @@ pub enum Verdict {
 /// What a file's earlier lines said that its calls inherit (Codex: the model of the latest
 /// turn, the session id, the working directory, the running token total). Reset per block;
 /// files of stateful shapes are read in one block.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileState {
     /// A title the file gave its conversation (Claude Code's summary lines).
     pub conversation_name: Option<String>,

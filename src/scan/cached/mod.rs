@@ -2,12 +2,15 @@
 //! dedupe keys, skipped and non-call lines, file state), so a cached input goes through the same
 //! dedupe and counting as a freshly parsed one and the numbers cannot differ.
 //!
-//! An entry is `MAGIC`, the length of a JSON header, the header (identity, where the read ended,
-//! the dictionary of the entry's own codes, one record per block), the blocks' columns stacked as
-//! one uncompressed Arrow IPC file (see README: LZ4 made loading three times slower), and a
-//! CRC-32 of the header and columns. It is written as a stream, so an entry never sits whole in
-//! memory beside the frame it came from. Arrow IPC has no checksums of its own: without ours a
-//! flipped bit would be a wrong number.
+//! An entry is `MAGIC`; segments, each an uncompressed Arrow IPC file of up to `BATCH_ROWS` rows
+//! of the blocks' columns (see README: LZ4 made loading three times slower); a JSON header
+//! (identity, where the read ended, the dictionary of the entry's own codes, one record per block,
+//! each segment's place, rows and CRC-32); the header's length and its CRC-32. The header comes
+//! last because an entry is written while its blocks are counted (`write`). Arrow IPC has no
+//! checksums of its own: without ours a flipped bit would be a wrong number.
+
+mod write;
+pub(super) use write::EntryWriter;
 
 use super::Parsed;
 use crate::cache::{self, Identity, Store, FORMAT_VERSION, MAGIC};
@@ -22,7 +25,7 @@ use crate::pricing::{PriceStep, PricingInputs};
 use anyhow::{anyhow, bail, Context, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 const KEY_KIND: &str = "__key_kind";
@@ -48,6 +51,17 @@ pub(super) struct Header {
     /// The entry's codes → names (code 0 is "").
     names: Vec<String>,
     blocks: Vec<BlockMeta>,
+    /// The columns, in row order.
+    segments: Vec<Segment>,
+}
+
+/// Where one segment of columns lies in the entry.
+#[derive(Serialize, Deserialize)]
+struct Segment {
+    offset: u64,
+    len: u64,
+    rows: u64,
+    crc: u32,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -93,6 +107,24 @@ pub(super) enum Plan {
 }
 
 impl Plan {
+    /// The entry's path (None: not cached).
+    pub(super) fn entry(&self) -> Option<&Path> {
+        match self {
+            Plan::Off => None,
+            Plan::Fresh { entry, .. } | Plan::Hit { entry, .. } | Plan::Grow { entry, .. } => {
+                Some(entry)
+            }
+        }
+    }
+
+    /// The identity the input had when the plan was made.
+    pub(super) fn id(&self) -> Option<Identity> {
+        match self {
+            Plan::Off => None,
+            Plan::Fresh { id, .. } | Plan::Hit { id, .. } | Plan::Grow { id, .. } => Some(*id),
+        }
+    }
+
     /// Where a partial read starts: (byte offset, its line number).
     pub(super) fn resume_at(&self) -> Option<(u64, u64)> {
         match self {
@@ -128,7 +160,7 @@ pub(super) fn plan(store: &Store, src: &Source, fingerprint: u64) -> Plan {
         Err(_) => return Plan::Fresh { entry, id },
     };
     let (header, stamp) = match read_header_from(&mut data) {
-        Ok((h, _, stamp)) => (h, stamp),
+        Ok((h, stamp)) => (h, stamp),
         Err(e) => {
             store.warn_unreadable(&src.display(), &format!("{e:#}"));
             return Plan::Fresh { entry, id };
@@ -163,114 +195,97 @@ pub(super) fn plan(store: &Store, src: &Source, fingerprint: u64) -> Plan {
     Plan::Fresh { entry, id }
 }
 
-/// The header, where the columns start, and a hash of the header; only the header is checked.
-fn read_header_from<R: Read + Seek>(r: &mut R) -> Result<(Header, u64, u64)> {
+/// The header and a hash of it (the header's own checksum is checked, and that its segments
+/// tile the bytes between the magic and the header exactly: no byte of an entry goes unchecked).
+fn read_header_from<R: Read + Seek>(r: &mut R) -> Result<(Header, u64)> {
     let size = r.seek(SeekFrom::End(0))?;
     r.seek(SeekFrom::Start(0))?;
-    let mut head = [0u8; 16];
-    if size < 24 || r.read_exact(&mut head).is_err() || &head[..8] != MAGIC {
+    let mut magic = [0u8; 8];
+    if size < 24 || r.read_exact(&mut magic).is_err() || magic[..7] != MAGIC[..7] {
         bail!("not an llmlog cache entry");
     }
-    let len = u64::from_le_bytes(head[8..16].try_into().unwrap());
-    let end = 16u64
-        .checked_add(len)
-        .filter(|&e| e.saturating_add(8) <= size)
+    if magic != *MAGIC {
+        bail!("made by another version of llmlog");
+    }
+    r.seek(SeekFrom::End(-16))?;
+    let mut trailer = [0u8; 16];
+    r.read_exact(&mut trailer)?;
+    let len = u64::from_le_bytes(trailer[..8].try_into().unwrap());
+    let crc = u64::from_le_bytes(trailer[8..].try_into().unwrap());
+    let start = size
+        .checked_sub(16)
+        .and_then(|s| s.checked_sub(len))
+        .filter(|&s| s >= 8)
         .ok_or_else(|| anyhow!("truncated header"))?;
+    r.seek(SeekFrom::Start(start))?;
     let mut json = vec![0u8; len as usize];
     r.read_exact(&mut json)?;
+    if u64::from(crc32fast::hash(&json)) != crc {
+        bail!("checksum mismatch (header)");
+    }
     let header: Header = serde_json::from_slice(&json).context("header")?;
-    Ok((header, end, cache::hash_bytes(&json)))
-}
-
-/// The header and the columns' window, once the checksum over everything after the magic
-/// matched. The entry is read in 1 MiB steps, never held whole: the decoded columns are the
-/// only copy in memory.
-fn read_checked<R: Read + Seek>(mut r: R, stamp: Option<u64>) -> Result<(Header, Window<R>)> {
-    let (header, at, now) = read_header_from(&mut r)?;
-    if stamp.is_some_and(|s| s != now) {
-        bail!("the entry was replaced while this run read it");
-    }
-    let size = r.seek(SeekFrom::End(0))?;
-    let end = size - 8;
-    r.seek(SeekFrom::Start(16))?;
-    let mut crc = crc32fast::Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut left = end - 16;
-    while left > 0 {
-        let n = (left as usize).min(buf.len());
-        r.read_exact(&mut buf[..n])?;
-        crc.update(&buf[..n]);
-        left -= n as u64;
-    }
-    let mut trailer = [0u8; 8];
-    r.read_exact(&mut trailer)?;
-    if u64::from(crc.finalize()) != u64::from_le_bytes(trailer) {
-        bail!("checksum mismatch");
-    }
-    Ok((
-        header,
-        Window {
-            inner: r,
-            start: at,
-            len: end - at,
-            pos: 0,
-        },
-    ))
-}
-
-/// Bytes `[start, start + len)` of a reader, as a reader of their own (the entry's columns, an
-/// Arrow IPC file between the header and the checksum).
-struct Window<R> {
-    inner: R,
-    start: u64,
-    len: u64,
-    pos: u64,
-}
-
-impl<R: Read + Seek> Read for Window<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let left = self.len.saturating_sub(self.pos);
-        if left == 0 {
-            return Ok(0);
+    let mut at = MAGIC.len() as u64;
+    for s in &header.segments {
+        if s.offset != at {
+            bail!("segments out of place");
         }
-        let want = (buf.len() as u64).min(left) as usize;
-        self.inner.seek(SeekFrom::Start(self.start + self.pos))?;
-        let n = self.inner.read(&mut buf[..want])?;
-        self.pos += n as u64;
-        Ok(n)
+        at = at
+            .checked_add(s.len)
+            .ok_or_else(|| anyhow!("segment length"))?;
     }
+    if at != start {
+        bail!("segments out of place");
+    }
+    Ok((header, cache::hash_bytes(&json)))
 }
 
-impl<R: Read + Seek> Seek for Window<R> {
-    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
-        let target = match to {
-            SeekFrom::Start(n) => n as i128,
-            SeekFrom::End(d) => self.len as i128 + d as i128,
-            SeekFrom::Current(d) => self.pos as i128 + d as i128,
+/// The entry's columns, segment by segment: each read whole into one buffer reused for every
+/// segment (fresh memory is the slow part of a load on this kind of machine), its checksum
+/// matched, then decoded.
+fn read_columns<R: Read + Seek>(r: &mut R, header: &Header) -> Result<DataFrame> {
+    let mut frame: Option<DataFrame> = None;
+    let mut buf = Vec::new();
+    for s in &header.segments {
+        r.seek(SeekFrom::Start(s.offset))?;
+        buf.resize(s.len as usize, 0);
+        r.read_exact(&mut buf)?;
+        if crc32fast::hash(&buf) != s.crc {
+            bail!("checksum mismatch");
+        }
+        // polars' IPC reader trusts its input and can panic on a malformed file; the checksum
+        // keeps accidents out, and this keeps a crafted entry a miss rather than a crash.
+        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            IpcReader::new(std::io::Cursor::new(&buf[..])).finish()
+        }));
+        let part = match decoded {
+            Ok(r) => r.map_err(|e| anyhow!("columns: {e}"))?,
+            Err(_) => bail!("malformed columns"),
         };
-        if target < 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "seek before the start",
-            ));
+        if part.height() as u64 != s.rows {
+            bail!("a segment of {} rows for {}", part.height(), s.rows);
         }
-        self.pos = target as u64;
-        Ok(self.pos)
+        match &mut frame {
+            None => frame = Some(part),
+            Some(f) => {
+                f.vstack_mut_owned(part)?;
+            }
+        }
     }
+    frame.ok_or_else(|| anyhow!("no columns"))
 }
 
-impl<R: Read + Seek + Send + Sync> polars::io::mmap::MmapBytesReader for Window<R> {}
-
-/// Passes bytes on and keeps the CRC-32 of what went through.
+/// Passes bytes on and keeps the CRC-32 and the count of what went through.
 struct Summing<W: std::io::Write> {
     inner: W,
     crc: crc32fast::Hasher,
+    written: u64,
 }
 
 impl<W: std::io::Write> std::io::Write for Summing<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.crc.update(&buf[..n]);
+        self.written += n as u64;
         Ok(n)
     }
 
@@ -282,8 +297,8 @@ impl<W: std::io::Write> std::io::Write for Summing<W> {
 /// The cached blocks of an input as the scan's parsed blocks: codes mapped into this run's
 /// dictionary, rows marked as from `source`, dedupe keys rebuilt (line keys with `family`).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn load<R: Read + Seek + Send + Sync>(
-    data: R,
+pub(super) fn load<R: Read + Seek>(
+    mut data: R,
     stamp: Option<u64>,
     dict: &Dictionary,
     source: u32,
@@ -293,16 +308,11 @@ pub(super) fn load<R: Read + Seek + Send + Sync>(
     step: &mut PriceStep<'_>,
     line_keys: bool,
 ) -> Result<(Vec<Parsed>, ReadEnd)> {
-    let (header, columns) = read_checked(data, stamp)?;
-    // polars' IPC reader trusts its input and can panic on a malformed file; the checksum keeps
-    // accidents out, and this keeps a crafted entry a miss rather than a crash.
-    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        IpcReader::new(columns).finish()
-    }));
-    let mut frame = match decoded {
-        Ok(r) => r.map_err(|e| anyhow!("columns: {e}"))?,
-        Err(_) => bail!("malformed columns"),
-    };
+    let (header, now) = read_header_from(&mut data)?;
+    if stamp.is_some_and(|s| s != now) {
+        bail!("the entry was replaced while this run read it");
+    }
+    let mut frame = read_columns(&mut data, &header)?;
     let expected = crate::normalize::columns::Columns::new(dict, 0, None).into_frame()?;
     let total: usize = header.blocks.iter().map(|b| b.height).sum();
     if frame.height() != total {
@@ -399,10 +409,41 @@ pub(super) fn load<R: Read + Seek + Send + Sync>(
         .i64()?
         .into_no_null_iter()
         .collect();
-    let mut out = Vec::with_capacity(header.blocks.len());
+    // The blocks of a segment are counted as one: the sink keeps a large one-chunk frame as it
+    // is, where block-sized slices would be copied together again. A block with file state
+    // (a conversation's title, a session's model) ends its group, so the first title and the
+    // last state are those of the blocks one by one.
+    let mut ends_at = Vec::with_capacity(header.segments.len());
+    let mut rows = 0usize;
+    for s in &header.segments {
+        rows += s.rows as usize;
+        ends_at.push(rows);
+    }
+    let mut out = Vec::new();
     let mut offset = 0usize;
-    for m in header.blocks {
-        let mut keys = Vec::new();
+    // The open group and its first row.
+    let mut group: Option<Parsed> = None;
+    let mut start = 0usize;
+    let n_blocks = header.blocks.len();
+    for (bi, m) in header.blocks.into_iter().enumerate() {
+        if group.is_none() {
+            start = offset;
+        }
+        let g = group.get_or_insert_with(|| Parsed {
+            cached: true,
+            seq: 0,
+            source,
+            frame: DataFrame::empty(),
+            pricing_inputs: None,
+            keys: Vec::new(),
+            problems: Vec::new(),
+            not_calls: Vec::new(),
+            lines: 0,
+            file_timed: 0,
+            replaced: Vec::new(),
+            rate_limits: Vec::new(),
+            state: FileState::default(),
+        });
         for row in offset..offset + m.height {
             let key = match kind[row] {
                 0 => continue,
@@ -417,50 +458,52 @@ pub(super) fn load<R: Read + Seek + Send + Sync>(
                 },
                 k => bail!("key kind {k}"),
             };
-            keys.push(((row - offset) as u32, lines[row], key, ts[row]));
+            g.keys
+                .push(((row - start) as u32, lines[row], key, ts[row]));
         }
-        let mut problems = Vec::with_capacity(m.problems.len());
         for (line, reason, msg) in m.problems {
             let r =
                 SkipReason::from_key(&reason).ok_or_else(|| anyhow!("skip reason '{reason}'"))?;
-            problems.push((line, r, msg));
+            g.problems.push((line, r, msg));
         }
-        out.push(Parsed {
-            cached: true,
-            seq: *seq,
-            source,
-            frame: frame.slice(offset as i64, m.height),
-            pricing_inputs: Some(inputs.slice(offset as i64, m.height)),
-            keys,
-            problems,
-            not_calls: m
-                .not_calls
-                .into_iter()
-                .map(|(l, r)| (l, intern(&r)))
-                .collect(),
-            lines: m.lines,
-            file_timed: m.file_timed,
-            replaced: m.replaced,
-            rate_limits: m
-                .rate_limits
-                .into_iter()
-                .map(|(t, s, r)| {
-                    (
-                        t,
-                        intern(&s),
-                        RateLimit {
-                            window: intern(&r.window),
-                            used_percent: r.used_percent,
-                            window_minutes: r.window_minutes,
-                            resets_at_ms: r.resets_at_ms,
-                        },
-                    )
-                })
-                .collect(),
-            state: m.state,
-        });
-        *seq += 1;
+        g.not_calls
+            .extend(m.not_calls.into_iter().map(|(l, r)| (l, intern(&r))));
+        g.lines += m.lines;
+        g.file_timed += m.file_timed;
+        let shift = (offset - start) as u32;
+        for (row, line, later) in m.replaced {
+            let row = row
+                .checked_add(shift)
+                .filter(|&r| (r as usize) < offset - start + m.height)
+                .ok_or_else(|| anyhow!("a replaced row outside its block"))?;
+            g.replaced.push((row, line, later));
+        }
+        g.rate_limits
+            .extend(m.rate_limits.into_iter().map(|(t, s, r)| {
+                (
+                    t,
+                    intern(&s),
+                    RateLimit {
+                        window: intern(&r.window),
+                        used_percent: r.used_percent,
+                        window_minutes: r.window_minutes,
+                        resets_at_ms: r.resets_at_ms,
+                    },
+                )
+            }));
+        let stateful = m.state != FileState::default();
+        g.state = m.state;
         offset += m.height;
+        let segment_end = ends_at.contains(&offset);
+        if stateful || segment_end || bi + 1 == n_blocks {
+            let mut g = group.take().expect("a group is open");
+            let height = offset - start;
+            g.frame = frame.slice(start as i64, height);
+            g.pricing_inputs = Some(inputs.slice(start as i64, height));
+            g.seq = *seq;
+            *seq += 1;
+            out.push(g);
+        }
     }
     let end = ReadEnd {
         bytes: header.bytes,
@@ -581,210 +624,10 @@ fn intern(s: &str) -> &'static str {
     s
 }
 
-/// What the scan saw of one input, for its entry.
-pub(super) struct Written {
-    pub entry: PathBuf,
-    pub id: Identity,
-    pub end: ReadEnd,
-    /// The last bytes before `end.consumed`, when they were read contiguously.
-    pub tail: Option<Vec<u8>>,
-    pub blocks: Vec<Parsed>,
-}
-
-/// Encodes and writes the entries of a scan (in the background of the queries), then keeps the
-/// cache within its cap.
-pub(super) fn write_all(
-    store: &Store,
-    fingerprint: super::Fingerprints,
-    names: &[String],
-    entries: Vec<Written>,
-) {
-    let mut kept = Vec::new();
-    let t0 = std::time::Instant::now();
-    let timing = std::env::var_os("LLMLOG_TIMING").is_some();
-    for w in entries {
-        // An entry we cannot make is a future miss, not an error.
-        let written = store.write_with(&w.entry, &mut |out| {
-            encode(fingerprint, names, &w, out).map_err(std::io::Error::other)
-        });
-        if written.is_ok() {
-            kept.push(w.entry);
-        }
-    }
-    if timing {
-        eprintln!(
-            "timing: cache written in {:.3}s ({} entries)",
-            t0.elapsed().as_secs_f64(),
-            kept.len()
-        );
-    }
-    store.evict(&kept);
-}
-
-fn encode(
-    fingerprint: super::Fingerprints,
-    names: &[String],
-    w: &Written,
-    out: &mut dyn std::io::Write,
-) -> Result<()> {
-    let mut frame: Option<DataFrame> = None;
-    let mut inputs: Option<DataFrame> = None;
-    let height: usize = w.blocks.iter().map(|b| b.frame.height()).sum();
-    let mut kind = vec![0u32; height];
-    let mut a = vec![0u64; height];
-    let mut b = vec![0u64; height];
-    let mut metas = Vec::with_capacity(w.blocks.len());
-    let mut offset = 0usize;
-    for p in &w.blocks {
-        for &(row, _, key, _) in &p.keys {
-            let r = offset + row as usize;
-            match key {
-                Key::Id { id, content } => (kind[r], a[r], b[r]) = (1, id, content),
-                Key::Line { hash, .. } => (kind[r], a[r]) = (2, hash),
-            }
-        }
-        offset += p.frame.height();
-        match &mut frame {
-            None => frame = Some(p.frame.clone()),
-            Some(f) => {
-                f.vstack_mut(&p.frame)?;
-            }
-        }
-        let pi = p
-            .pricing_inputs
-            .as_ref()
-            .ok_or_else(|| anyhow!("a block without its pricing inputs"))?;
-        match &mut inputs {
-            None => inputs = Some(pi.clone()),
-            Some(f) => {
-                f.vstack_mut(pi)?;
-            }
-        }
-        metas.push(BlockMeta {
-            height: p.frame.height(),
-            lines: p.lines,
-            file_timed: p.file_timed,
-            problems: p
-                .problems
-                .iter()
-                .map(|(l, r, m)| (*l, r.key().to_string(), m.clone()))
-                .collect(),
-            not_calls: p
-                .not_calls
-                .iter()
-                .map(|(l, r)| (*l, r.to_string()))
-                .collect(),
-            replaced: p.replaced.clone(),
-            rate_limits: p
-                .rate_limits
-                .iter()
-                .map(|(t, s, r)| {
-                    (
-                        *t,
-                        s.to_string(),
-                        RateLimitMeta {
-                            window: r.window.to_string(),
-                            used_percent: r.used_percent,
-                            window_minutes: r.window_minutes,
-                            resets_at_ms: r.resets_at_ms,
-                        },
-                    )
-                })
-                .collect(),
-            state: p.state.clone(),
-        });
-    }
-    let mut frame = frame.ok_or_else(|| anyhow!("no blocks"))?;
-    // This run's codes → the entry's own, in order of first use.
-    let mut to_local = vec![u32::MAX; names.len()];
-    let mut local_names = vec![String::new()];
-    to_local[0] = 0;
-    for d in Dimension::TEXT {
-        let name = d.column();
-        let global = frame.column(name)?.u32()?;
-        let mut v = Vec::with_capacity(global.len());
-        for c in global.into_no_null_iter() {
-            let slot = to_local
-                .get_mut(c as usize)
-                .ok_or_else(|| anyhow!("code {c} outside the dictionary"))?;
-            if *slot == u32::MAX {
-                *slot = local_names.len() as u32;
-                local_names.push(names[c as usize].clone());
-            }
-            v.push(*slot);
-        }
-        frame.replace(name, UInt32Chunked::from_vec(name.into(), v).into_column())?;
-    }
-    let mut inputs = inputs.ok_or_else(|| anyhow!("no blocks"))?;
-    let logged = inputs.column(pin::PROVIDER_LOGGED)?.u32()?;
-    let mut v = Vec::with_capacity(logged.len());
-    for c in logged.into_no_null_iter() {
-        let slot = to_local
-            .get_mut(c as usize)
-            .ok_or_else(|| anyhow!("code {c} outside the dictionary"))?;
-        if *slot == u32::MAX {
-            *slot = local_names.len() as u32;
-            local_names.push(names[c as usize].clone());
-        }
-        v.push(*slot);
-    }
-    inputs.replace(
-        pin::PROVIDER_LOGGED,
-        UInt32Chunked::from_vec(pin::PROVIDER_LOGGED.into(), v).into_column(),
-    )?;
-    for c in inputs.columns().to_vec() {
-        frame.with_column(c)?;
-    }
-    frame.with_column(UInt32Chunked::from_vec(KEY_KIND.into(), kind).into_column())?;
-    frame.with_column(UInt64Chunked::from_vec(KEY_A.into(), a).into_column())?;
-    frame.with_column(UInt64Chunked::from_vec(KEY_B.into(), b).into_column())?;
-    let header = Header {
-        version: FORMAT_VERSION,
-        fingerprint: fingerprint.0,
-        prices: fingerprint.1,
-        identity: w.id,
-        consumed: w.end.consumed,
-        bytes: w.end.bytes,
-        lines: w.end.lines,
-        tail: w.tail.as_deref().map(cache::hash_bytes),
-        names: local_names,
-        blocks: metas,
-    };
-    // polars' IPC writer makes one record batch per chunk, serialized whole in memory: the
-    // columns are cut into batches of 256 Ki rows (slices of one chunk, no copies).
-    frame.rechunk_mut_par();
-    let mut batched: Option<DataFrame> = None;
-    for off in (0..height).step_by(BATCH_ROWS) {
-        let part = frame.slice(off as i64, BATCH_ROWS);
-        match &mut batched {
-            None => batched = Some(part),
-            Some(b) => {
-                b.vstack_mut_owned(part)?;
-            }
-        }
-    }
-    let mut frame = batched.unwrap_or(frame);
-    let json = serde_json::to_vec(&header)?;
-    out.write_all(MAGIC)?;
-    out.write_all(&(json.len() as u64).to_le_bytes())?;
-    let mut sum = Summing {
-        inner: std::io::BufWriter::with_capacity(1 << 20, &mut *out),
-        crc: crc32fast::Hasher::new(),
-    };
-    sum.write_all(&json)?;
-    IpcWriter::new(&mut sum)
-        .with_compression(None)
-        .finish(&mut frame)?;
-    let Summing { inner, crc } = sum;
-    let out = inner.into_inner().map_err(|e| e.into_error())?;
-    out.write_all(&u64::from(crc.finalize()).to_le_bytes())?;
-    Ok(())
-}
-
 /// What an entry covers, from its header alone (for `llmlog cache info`): input bytes, lines,
 /// calls.
 pub fn describe(path: &Path) -> Result<(u64, u64, usize)> {
-    let (h, _, _) = read_header_from(&mut std::fs::File::open(path)?)?;
+    let (h, _) = read_header_from(&mut std::fs::File::open(path)?)?;
     Ok((h.consumed, h.lines, h.blocks.iter().map(|b| b.height).sum()))
 }
 
@@ -826,7 +669,7 @@ mod tests {
         };
         let scan = super::super::scan(&[Source::File(log)], &opts).unwrap();
         assert_eq!(scan.frame.height(), 50);
-        drop(scan); // waits for the entry
+        drop(scan);
         let e = std::fs::read_dir(dir.path().join("cache"))
             .unwrap()
             .flatten()
@@ -856,12 +699,13 @@ mod tests {
     #[test]
     fn an_entry_loads_back_with_its_calls_and_reprices() {
         let e = entry();
-        let (h, _, _) = read_header_from(&mut std::io::Cursor::new(&e)).unwrap();
+        let (h, _) = read_header_from(&mut std::io::Cursor::new(&e)).unwrap();
+        assert!(h.segments.len() == 1 && h.segments[0].rows == 50);
         assert_eq!(try_load(&e, h.prices).unwrap(), 50);
         assert_eq!(try_load(&e, h.prices ^ 1).unwrap(), 50, "repriced");
         assert_eq!(h.blocks.iter().map(|b| b.problems.len()).sum::<usize>(), 1);
         // An entry replaced after the plan read its header is not read as the planned one.
-        let (_, _, stamp) = read_header_from(&mut std::io::Cursor::new(&e)).unwrap();
+        let (_, stamp) = read_header_from(&mut std::io::Cursor::new(&e)).unwrap();
         let pricer = pricer();
         let mut step = PriceStep::new(&pricer, false, false);
         let dict = Dictionary::new();
