@@ -590,14 +590,17 @@ fn a_log_of_many_blocks_and_segments_counts_the_same_through_the_cache() {
     assert!(String::from_utf8_lossy(&titles).contains("Big session"));
     assert_eq!(conversations(&[]), titles);
 
-    // Grown: 1,000 new flat calls and 10 new messages, read on from where the entries ended.
+    // Grown: 1,000 new flat calls (of a model the entry has no code for) and 10 new messages,
+    // read on from where the entries ended; the entries continue (their segments copied).
     let mut f = std::fs::OpenOptions::new()
         .append(true)
         .open(&flat)
         .unwrap();
     for i in 300_000..301_000 {
-        f.write_all(line(i).replace("\"r", "\"n").as_bytes())
-            .unwrap();
+        let new = line(i)
+            .replace("\"r", "\"n")
+            .replace("gpt-4o", "gpt-4o-mini");
+        f.write_all(new.as_bytes()).unwrap();
     }
     let mut f = std::fs::OpenOptions::new()
         .append(true)
@@ -609,8 +612,12 @@ fn a_log_of_many_blocks_and_segments_counts_the_same_through_the_cache() {
     drop(f);
     let (grown, e3) = c.analyze(&[&root], &[]);
     assert_eq!(cache_line(&e3), "0 of 2 inputs whole, 2 read on");
+    assert!(e3.contains("(2 entries, 2 continued)"), "{e3}");
     let (plain, _) = c.analyze(&[&root], &["--no-cache"]);
-    assert_eq!(json(&plain)["summary"]["calls"], 252_510);
+    let r = json(&plain);
+    assert_eq!(r["summary"]["calls"], 252_510);
+    let models = r["by_model"].to_string();
+    assert!(models.contains("gpt-4o-mini"), "{models}");
     assert_eq!(
         String::from_utf8_lossy(&plain),
         String::from_utf8_lossy(&grown)

@@ -456,7 +456,7 @@ impl<'p> Core<'p> {
                         let hit =
                             p.cached && matches!(plans.get(i), Some(cached::Plan::Hit { .. }));
                         if i != usize::MAX && writes[i] && !hit {
-                            writers[i].add(&plans[i], store, &p);
+                            writers[i].add(&plans[i], store, dict, &p);
                         }
                     }
                 }
@@ -474,6 +474,7 @@ impl<'p> Core<'p> {
         let names = self.dict.names();
         let mut written = Vec::new();
         let mut write_time = std::time::Duration::ZERO;
+        let mut continued = 0usize;
         let timing = std::env::var_os("LLMLOG_TIMING").is_some();
         for (i, plan) in plans.iter().enumerate() {
             match from_cache[i] {
@@ -492,16 +493,18 @@ impl<'p> Core<'p> {
                 continue;
             };
             let entry = w.entry.clone();
+            let continues = w.continues();
             // An entry we cannot make is a future miss, not an error.
             if let Ok(spent) = w.finish(fingerprints, &names, end, tails[i].as_deref()) {
                 written.push(entry);
                 write_time += spent;
+                continued += usize::from(continues);
             }
         }
         if let Some((store, _)) = self.cache {
             if timing && !written.is_empty() {
                 eprintln!(
-                    "timing: cache written in {:.3}s ({} entries), while counting",
+                    "timing: cache written in {:.3}s ({} entries, {continued} continued), while counting",
                     write_time.as_secs_f64(),
                     written.len()
                 );
@@ -583,11 +586,27 @@ enum Writing {
 
 impl Writing {
     /// Adds a counted block to the input's entry, opening it on the first block.
-    fn add(&mut self, plan: &cached::Plan, store: Option<&Store>, p: &Parsed) {
+    /// A grown input whose entry loaded (its first block came from it) continues that entry;
+    /// any other is written whole.
+    fn add(&mut self, plan: &cached::Plan, store: Option<&Store>, dict: &Dictionary, p: &Parsed) {
         if let Writing::NotYet = self {
             *self = match (plan.entry(), plan.id(), store) {
                 (Some(entry), Some(id), Some(store)) => {
-                    match cached::EntryWriter::create(store, entry.to_path_buf(), id) {
+                    let continued = match plan.grows() {
+                        Some((old, stamp)) if p.cached => cached::EntryWriter::continuing(
+                            store,
+                            entry.into(),
+                            id,
+                            old,
+                            stamp,
+                            dict,
+                        )
+                        .ok(),
+                        _ => None,
+                    };
+                    match continued.map(Ok).unwrap_or_else(|| {
+                        cached::EntryWriter::create(store, entry.to_path_buf(), id)
+                    }) {
                         Ok(w) => Writing::Open(Box::new(w)),
                         Err(_) => Writing::Failed,
                     }

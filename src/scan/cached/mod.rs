@@ -56,7 +56,7 @@ pub(super) struct Header {
 }
 
 /// Where one segment of columns lies in the entry.
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Segment {
     offset: u64,
     len: u64,
@@ -64,7 +64,7 @@ struct Segment {
     crc: u32,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct BlockMeta {
     height: usize,
     lines: u64,
@@ -76,7 +76,7 @@ struct BlockMeta {
     state: FileState,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct RateLimitMeta {
     window: String,
     used_percent: f64,
@@ -107,6 +107,14 @@ pub(super) enum Plan {
 }
 
 impl Plan {
+    /// The header (and its stamp) of the entry a grown input continues.
+    pub(super) fn grows(&self) -> Option<(&Header, u64)> {
+        match self {
+            Plan::Grow { header, stamp, .. } => Some((header, *stamp)),
+            _ => None,
+        }
+    }
+
     /// The entry's path (None: not cached).
     pub(super) fn entry(&self) -> Option<&Path> {
         match self {

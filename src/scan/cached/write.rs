@@ -14,13 +14,13 @@
 use super::{BlockMeta, Header, RateLimitMeta, Segment, BATCH_ROWS, KEY_A, KEY_B, KEY_KIND};
 use crate::cache::{Identity, Store, FORMAT_VERSION, MAGIC};
 use crate::ingest::ReadEnd;
-use crate::normalize::columns::pricing_input_names as pin;
+use crate::normalize::columns::{pricing_input_names as pin, Dictionary};
 use crate::normalize::dedupe::Key;
 use crate::normalize::dimension::Dimension;
 use crate::scan::{Fingerprints, Parsed};
 use anyhow::{anyhow, bail, Result};
 use polars::prelude::*;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -41,7 +41,13 @@ pub(in crate::scan) struct EntryWriter {
     pub spent: Duration,
     /// Renamed into place.
     done: bool,
+    /// Continues an entry whose segments were copied: its cached blocks are in already.
+    continued: bool,
 }
+
+/// Segments an entry may have before its growth is written whole again (each is decoded on
+/// its own, and small ones are copied together again when loaded).
+const MAX_SEGMENTS: usize = 64;
 
 impl EntryWriter {
     pub fn create(store: &Store, entry: PathBuf, id: Identity) -> Result<EntryWriter> {
@@ -61,12 +67,67 @@ impl EntryWriter {
             metas: Vec::new(),
             spent: Duration::ZERO,
             done: false,
+            continued: false,
         })
+    }
+
+    /// A writer for an input that grew: the old entry's segments are copied as they are (this
+    /// run's load has just matched their checksums), its blocks' accounts and codes kept, and
+    /// only the blocks parsed from the new bytes are added. Fails when the old entry is not the
+    /// one planned.
+    pub fn continuing(
+        store: &Store,
+        entry: PathBuf,
+        id: Identity,
+        old: &Header,
+        stamp: u64,
+        dict: &Dictionary,
+    ) -> Result<EntryWriter> {
+        let t0 = Instant::now();
+        if old.segments.len() >= MAX_SEGMENTS {
+            bail!("{} segments: written whole again", old.segments.len());
+        }
+        let mut w = EntryWriter::create(store, entry, id)?;
+        let mut from = std::fs::File::open(&w.entry)?;
+        // The entry at the path is still the one planned and loaded (another run may have
+        // replaced it since): its header, which holds every segment's checksum, is the same.
+        if super::read_header_from(&mut from)?.1 != stamp {
+            bail!("the entry was replaced while this run read it");
+        }
+        let end = old
+            .segments
+            .last()
+            .map_or(MAGIC.len() as u64, |s| s.offset + s.len);
+        let out = w.out.as_mut().ok_or_else(|| anyhow!("entry closed"))?;
+        out.flush()?;
+        from.seek(SeekFrom::Start(MAGIC.len() as u64))?;
+        // File to file: the kernel copies (copy_file_range), nothing passes through here.
+        let copied = std::io::copy(&mut (&from).take(end - MAGIC.len() as u64), out.get_mut())?;
+        if copied != end - MAGIC.len() as u64 {
+            bail!("the entry ended early");
+        }
+        w.segments = old.segments.clone();
+        w.at = end;
+        for (i, name) in old.names.iter().enumerate().skip(1) {
+            let g = dict.code(name) as usize;
+            if g >= w.to_local.len() {
+                w.to_local.resize(g + 1, u32::MAX);
+            }
+            w.to_local[g] = i as u32;
+            w.local.push(g as u32);
+        }
+        w.metas = old.blocks.clone();
+        w.continued = true;
+        w.spent += t0.elapsed();
+        Ok(w)
     }
 
     /// Adds one counted block (all its rows, before dedupe: the next run dedupes them again,
     /// possibly beside other inputs).
     pub fn add(&mut self, p: &Parsed) -> Result<()> {
+        if self.continued && p.cached {
+            return Ok(());
+        }
         let t0 = Instant::now();
         let mut frame = p.frame.clone();
         for d in Dimension::TEXT {
@@ -153,6 +214,11 @@ impl EntryWriter {
         });
         self.at += len;
         Ok(())
+    }
+
+    /// Whether this entry continues its old one (copied segments), rather than written whole.
+    pub fn continues(&self) -> bool {
+        self.continued
     }
 
     /// Writes the last segment and the header, and renames the entry into place. Returns the
