@@ -55,8 +55,11 @@ pub fn emit<T: Serialize>(
     Ok(())
 }
 
-/// A number for CSV: integers as integers, others with up to 12 significant digits.
+/// A number for CSV: up to 12 significant digits, and integers (after that rounding) as
+/// integers: a sum that lands a bit off a whole number (200 × $0.02 summed in one order or
+/// another) prints the same either way.
 pub fn raw(v: f64) -> String {
+    let v = super::json::round_sig(v);
     if v.fract() == 0.0 && v.abs() < 1e15 {
         return format!("{}", v as i64);
     }

@@ -7,6 +7,7 @@
 //! duplicate, the examples and the output are the same on every run and thread count.
 
 mod cached;
+pub mod compact;
 pub(crate) use cached::growable;
 pub mod sink;
 

@@ -45,12 +45,14 @@ impl FrameSink {
         self.push_done(run)
     }
 
-    fn push_done(&mut self, frame: DataFrame) -> Result<()> {
-        match &mut self.done {
+    /// Adds a joined run (or a cache batch) below the frame so far, its constant columns as
+    /// scalars first: a column that holds one value from the first run to the last never takes
+    /// memory per row.
+    fn push_done(&mut self, mut frame: DataFrame) -> Result<()> {
+        super::compact::compact(&mut frame);
+        match self.done.take() {
             None => self.done = Some(frame),
-            Some(f) => {
-                f.vstack_mut_owned(frame)?;
-            }
+            Some(f) => self.done = Some(super::compact::stack(f, frame)?),
         }
         Ok(())
     }
@@ -70,6 +72,12 @@ impl FrameSink {
                     *c = c.rechunk();
                     crate::memory::give_back();
                 }
+            }
+        }
+        if let Some(f) = &mut frame {
+            // A last run's own constants; or a frame of blocks kept as they came.
+            if super::compact::compact(f) > 0 {
+                crate::memory::give_back();
             }
         }
         Ok(frame)
