@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Bumped whenever the parser or the entry layout changes what a line turns into: entries of
 /// another version are foreign and rebuilt.
-pub const FORMAT_VERSION: u32 = 2;
-/// First bytes of every entry (the last is the layout: 2 has its header at the end).
-pub const MAGIC: &[u8; 8] = b"LLMLOGC\x02";
+pub const FORMAT_VERSION: u32 = 3;
+/// First bytes of every entry (the last is the layout: 3 has its header at the end and
+/// constant columns in it).
+pub const MAGIC: &[u8; 8] = b"LLMLOGC\x03";
 /// The cache's size cap when `LLMLOG_CACHE_MAX_MB` does not set one.
 pub const DEFAULT_MAX_BYTES: u64 = 2 << 30;
 /// Inputs smaller than this are parsed every time (`LLMLOG_CACHE_MIN_BYTES`): reading an entry

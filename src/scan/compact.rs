@@ -52,7 +52,7 @@ pub fn stack(a: DataFrame, b: DataFrame) -> PolarsResult<DataFrame> {
 }
 
 /// The one value of a column that has one, for the types the frame uses.
-fn constant(c: &Column) -> Option<Scalar> {
+pub fn constant(c: &Column) -> Option<Scalar> {
     if matches!(c, Column::Scalar(_)) {
         return None;
     }

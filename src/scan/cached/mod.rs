@@ -62,6 +62,94 @@ struct Segment {
     len: u64,
     rows: u64,
     crc: u32,
+    /// Columns of one value on every row of the segment, kept here instead of in the columns.
+    constants: Vec<Constant>,
+}
+
+/// A column of one value (see `scan::compact`).
+#[derive(Clone, Serialize, Deserialize)]
+struct Constant {
+    name: String,
+    value: ConstantValue,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+enum ConstantValue {
+    /// All null, of this type ("u32", "f64", …).
+    Null(String),
+    U32(u32),
+    I32(i32),
+    I64(i64),
+    Bool(bool),
+}
+
+impl Constant {
+    fn of(name: &str, s: &Scalar) -> Option<Constant> {
+        let value = match (s.dtype(), s.value()) {
+            (DataType::UInt32, AnyValue::UInt32(v)) => ConstantValue::U32(*v),
+            (DataType::Int32, AnyValue::Int32(v)) => ConstantValue::I32(*v),
+            (DataType::Int64, AnyValue::Int64(v)) => ConstantValue::I64(*v),
+            (DataType::Boolean, AnyValue::Boolean(v)) => ConstantValue::Bool(*v),
+            (t, AnyValue::Null) => ConstantValue::Null(dtype_name(t)?.into()),
+            _ => return None,
+        };
+        Some(Constant {
+            name: name.into(),
+            value,
+        })
+    }
+
+    fn column(&self, rows: usize) -> Result<Column> {
+        let scalar = match &self.value {
+            ConstantValue::Null(t) => Scalar::new(dtype_of(t)?, AnyValue::Null),
+            ConstantValue::U32(v) => Scalar::new(DataType::UInt32, AnyValue::UInt32(*v)),
+            ConstantValue::I32(v) => Scalar::new(DataType::Int32, AnyValue::Int32(*v)),
+            ConstantValue::I64(v) => Scalar::new(DataType::Int64, AnyValue::Int64(*v)),
+            ConstantValue::Bool(v) => Scalar::new(DataType::Boolean, AnyValue::Boolean(*v)),
+        };
+        Ok(Column::new_scalar(self.name.as_str().into(), scalar, rows))
+    }
+}
+
+const DTYPES: [(&str, DataType); 6] = [
+    ("u32", DataType::UInt32),
+    ("u64", DataType::UInt64),
+    ("i32", DataType::Int32),
+    ("i64", DataType::Int64),
+    ("f64", DataType::Float64),
+    ("bool", DataType::Boolean),
+];
+
+fn dtype_name(t: &DataType) -> Option<&'static str> {
+    DTYPES.iter().find(|(_, d)| d == t).map(|(n, _)| *n)
+}
+
+fn dtype_of(name: &str) -> Result<DataType> {
+    DTYPES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, d)| d.clone())
+        .ok_or_else(|| anyhow!("a constant of type '{name}'"))
+}
+
+/// Every column of an entry, in the order the writer puts them: the frame's, the pricing
+/// inputs, the dedupe keys.
+fn entry_columns(dict: &Dictionary) -> Result<Vec<PlSmallStr>> {
+    let mut names: Vec<PlSmallStr> = crate::normalize::columns::Columns::new(dict, 0, None)
+        .into_frame()?
+        .get_column_names_owned();
+    for n in [
+        pin::LOGGED_COST,
+        pin::VARIANT,
+        pin::CACHE_WRITE_1H,
+        pin::PROVIDER_LOGGED,
+        KEY_KIND,
+        KEY_A,
+        KEY_B,
+    ] {
+        names.push(n.into());
+    }
+    Ok(names)
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -250,7 +338,11 @@ fn read_header_from<R: Read + Seek>(r: &mut R) -> Result<(Header, u64)> {
 /// The entry's columns, segment by segment: each read whole into one buffer reused for every
 /// segment (fresh memory is the slow part of a load on this kind of machine), its checksum
 /// matched, then decoded.
-fn read_columns<R: Read + Seek>(r: &mut R, header: &Header) -> Result<DataFrame> {
+fn read_columns<R: Read + Seek>(
+    r: &mut R,
+    header: &Header,
+    order: &[PlSmallStr],
+) -> Result<DataFrame> {
     let mut frame: Option<DataFrame> = None;
     let mut buf = Vec::new();
     for s in &header.segments {
@@ -265,19 +357,24 @@ fn read_columns<R: Read + Seek>(r: &mut R, header: &Header) -> Result<DataFrame>
         let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             IpcReader::new(std::io::Cursor::new(&buf[..])).finish()
         }));
-        let part = match decoded {
+        let mut part = match decoded {
             Ok(r) => r.map_err(|e| anyhow!("columns: {e}"))?,
             Err(_) => bail!("malformed columns"),
         };
         if part.height() as u64 != s.rows {
             bail!("a segment of {} rows for {}", part.height(), s.rows);
         }
-        match &mut frame {
-            None => frame = Some(part),
-            Some(f) => {
-                f.vstack_mut_owned(part)?;
+        for c in &s.constants {
+            if part.column(&c.name).is_ok() {
+                bail!("column {} twice", c.name);
             }
+            part.with_column(c.column(s.rows as usize)?)?;
         }
+        let part = part.select(order.iter().cloned())?;
+        frame = Some(match frame {
+            None => part,
+            Some(f) => crate::scan::compact::stack(f, part)?,
+        });
     }
     frame.ok_or_else(|| anyhow!("no columns"))
 }
@@ -320,7 +417,7 @@ pub(super) fn load<R: Read + Seek>(
     if stamp.is_some_and(|s| s != now) {
         bail!("the entry was replaced while this run read it");
     }
-    let mut frame = read_columns(&mut data, &header)?;
+    let mut frame = read_columns(&mut data, &header, &entry_columns(dict)?)?;
     let expected = crate::normalize::columns::Columns::new(dict, 0, None).into_frame()?;
     let total: usize = header.blocks.iter().map(|b| b.height).sum();
     if frame.height() != total {
@@ -350,49 +447,21 @@ pub(super) fn load<R: Read + Seek>(
         .collect();
     // The first input of a run usually gets its own codes back: nothing to map.
     let identity = to_global.iter().enumerate().all(|(i, &g)| g == i as u32);
-    if identity {
-        for d in Dimension::TEXT {
-            if let Some(c) = frame.column(d.column())?.u32()?.max() {
-                if c as usize >= to_global.len() {
-                    bail!("code {c} outside the entry's dictionary");
-                }
-            }
-        }
-    }
-    for d in Dimension::TEXT.iter().filter(|_| !identity) {
+    let global = |c: u32| {
+        to_global
+            .get(c as usize)
+            .copied()
+            .ok_or_else(|| anyhow!("code {c} outside the entry's dictionary"))
+    };
+    for d in Dimension::TEXT {
         let name = d.column();
-        let local = frame.column(name)?.u32()?;
-        let mut v = Vec::with_capacity(local.len());
-        for c in local.into_no_null_iter() {
-            v.push(
-                *to_global
-                    .get(c as usize)
-                    .ok_or_else(|| anyhow!("code {c} outside the entry's dictionary"))?,
-            );
+        let mapped = map_codes(frame.column(name)?, identity, &global)?;
+        if let Some(c) = mapped {
+            frame.replace(name, c)?;
         }
-        frame.replace(name, UInt32Chunked::from_vec(name.into(), v).into_column())?;
     }
-    if !identity {
-        let logged = inputs.column(pin::PROVIDER_LOGGED)?.u32()?;
-        let mut v = Vec::with_capacity(logged.len());
-        for c in logged.into_no_null_iter() {
-            v.push(
-                *to_global
-                    .get(c as usize)
-                    .ok_or_else(|| anyhow!("provider code {c}"))?,
-            );
-        }
-        inputs.replace(
-            pin::PROVIDER_LOGGED,
-            UInt32Chunked::from_vec(pin::PROVIDER_LOGGED.into(), v).into_column(),
-        )?;
-    } else if let Some(c) = inputs
-        .column(pin::PROVIDER_LOGGED)?
-        .u32()?
-        .into_no_null_iter()
-        .find(|&c| c as usize >= to_global.len())
-    {
-        bail!("provider code {c} outside the entry's dictionary");
+    if let Some(c) = map_codes(inputs.column(pin::PROVIDER_LOGGED)?, identity, &global)? {
+        inputs.replace(pin::PROVIDER_LOGGED, c)?;
     }
     if header.prices != prices {
         let names: std::collections::HashMap<u32, &str> = to_global
@@ -405,13 +474,13 @@ pub(super) fn load<R: Read + Seek>(
     let height = frame.height();
     frame.replace(
         col_names::FILE,
-        UInt32Chunked::full(col_names::FILE.into(), source, height).into_column(),
+        Column::new_scalar(
+            col_names::FILE.into(),
+            Scalar::new(DataType::UInt32, AnyValue::UInt32(source)),
+            height,
+        ),
     )?;
-    let lines: Vec<u32> = frame
-        .column(col_names::LINE)?
-        .u32()?
-        .into_no_null_iter()
-        .collect();
+    let lines = u32_values(frame.column(col_names::LINE)?)?;
     let ts: Vec<i64> = frame
         .column(col_names::TS_MS)?
         .i64()?
@@ -530,9 +599,7 @@ fn reprice(
     dict: &Dictionary,
     step: &mut PriceStep<'_>,
 ) -> Result<()> {
-    let u32s = |f: &DataFrame, n: &str| -> Result<Vec<u32>> {
-        Ok(f.column(n)?.u32()?.into_no_null_iter().collect())
-    };
+    let u32s = |f: &DataFrame, n: &str| -> Result<Vec<u32>> { u32_values(f.column(n)?) };
     let model = u32s(frame, col_names::MODEL)?;
     let input = u32s(frame, col_names::INPUT_TOKENS)?;
     let output = u32s(frame, col_names::OUTPUT_TOKENS)?;
@@ -609,8 +676,55 @@ fn reprice(
 }
 
 fn take_u32(frame: &mut DataFrame, name: &str) -> Result<Vec<u32>> {
-    let c = frame.drop_in_place(name)?;
-    Ok(c.u32()?.into_no_null_iter().collect())
+    u32_values(&frame.drop_in_place(name)?)
+}
+
+/// A u32 column's values; a scalar column's without materializing it in place (which would
+/// keep a full column in the frame for the rest of the run).
+fn u32_values(c: &Column) -> Result<Vec<u32>> {
+    match c {
+        Column::Scalar(s) => match s.scalar().value() {
+            AnyValue::UInt32(v) => Ok(vec![*v; s.len()]),
+            v => bail!("{} holds {v}", c.name()),
+        },
+        _ => Ok(c.u32()?.into_no_null_iter().collect()),
+    }
+}
+
+/// A code column in this run's codes, when it needs mapping (None: already is; a scalar
+/// column stays a scalar). Every code is checked to be one of the entry's.
+fn map_codes(
+    c: &Column,
+    identity: bool,
+    global: &dyn Fn(u32) -> Result<u32>,
+) -> Result<Option<Column>> {
+    if let Column::Scalar(s) = c {
+        let AnyValue::UInt32(v) = s.scalar().value() else {
+            bail!("{} holds {}", c.name(), s.scalar().value());
+        };
+        let g = global(*v)?;
+        return Ok((!identity).then(|| {
+            Column::new_scalar(
+                c.name().clone(),
+                Scalar::new(DataType::UInt32, AnyValue::UInt32(g)),
+                s.len(),
+            )
+        }));
+    }
+    let ca = c.u32()?;
+    if identity {
+        if let Some(m) = ca.max() {
+            global(m)?;
+        }
+        return Ok(None);
+    }
+    let mut v = Vec::with_capacity(ca.len());
+    for code in ca.into_no_null_iter() {
+        v.push(global(code)?);
+    }
+    Ok(Some(
+        UInt32Chunked::from_vec(c.name().clone(), v).into_column(),
+    ))
 }
 
 fn take_u64(frame: &mut DataFrame, name: &str) -> Result<Vec<u64>> {

@@ -11,12 +11,16 @@
 //! peaked at 2.2 GB (blocks' chunks with their capacity slack, 40-byte key tuples, pricing inputs,
 //! then a joined copy of it all to encode); written as the blocks are counted, see README.
 
-use super::{BlockMeta, Header, RateLimitMeta, Segment, BATCH_ROWS, KEY_A, KEY_B, KEY_KIND};
+use super::{
+    BlockMeta, Constant, Header, RateLimitMeta, Segment, BATCH_ROWS, KEY_A, KEY_B, KEY_KIND,
+};
 use crate::cache::{Identity, Store, FORMAT_VERSION, MAGIC};
 use crate::ingest::ReadEnd;
+use crate::normalize::columns::col_names;
 use crate::normalize::columns::{pricing_input_names as pin, Dictionary};
 use crate::normalize::dedupe::Key;
 use crate::normalize::dimension::Dimension;
+use crate::scan::compact;
 use crate::scan::{Fingerprints, Parsed};
 use anyhow::{anyhow, bail, Result};
 use polars::prelude::*;
@@ -195,6 +199,19 @@ impl EntryWriter {
             return Ok(());
         };
         seg.rechunk_mut();
+        // Constant columns go in the header (the time column stays: a segment keeps a column).
+        let mut constants = Vec::new();
+        for c in seg.columns() {
+            if c.name() == col_names::TS_MS {
+                continue;
+            }
+            if let Some(k) = compact::constant(c).and_then(|v| Constant::of(c.name(), &v)) {
+                constants.push(k);
+            }
+        }
+        for k in &constants {
+            seg.drop_in_place(&k.name)?;
+        }
         let out = self.out.as_mut().ok_or_else(|| anyhow!("entry closed"))?;
         let mut sum = super::Summing {
             inner: &mut *out,
@@ -211,6 +228,7 @@ impl EntryWriter {
             len,
             rows: seg.height() as u64,
             crc,
+            constants,
         });
         self.at += len;
         Ok(())
