@@ -817,34 +817,15 @@ fn drifts(scan: &Scan, lf: LazyFrame, notes: &mut Vec<String>) -> Result<Vec<Dri
         .select([col(c::DAY).max().alias("d")])
         .collect()?;
     let last = super::i64_at(&last, "d")?.unwrap_or(0);
-    let df = lf
-        .filter(col(c::DAY).gt(lit((last - MAX_DAYS) as i32)))
-        .group_by([col(c::TYPE), col(c::DAY)])
-        .agg([
-            len().cast(DataType::UInt64).alias("calls"),
-            col(c::INPUT_TOKENS)
-                .cast(DataType::Float64)
-                .sum()
-                .alias("input"),
-            col(c::COST).fill_null(lit(0.0)).sum().alias("cost"),
-        ])
-        .sort_by_exprs([col(c::TYPE), col(c::DAY)], SortMultipleOptions::default())
-        .collect()?;
-    let ty = i64_col(&df, c::TYPE)?;
-    let day = i64_col(&df, c::DAY)?;
-    let calls = u64_col(&df, "calls")?;
-    let input = f64_col(&df, "input")?;
-    let cost = f64_col(&df, "cost")?;
     let mut per_type: BTreeMap<Option<i64>, Vec<(i64, f64, f64)>> = BTreeMap::new();
-    for i in 0..df.height() {
-        let n = calls[i].unwrap_or(0);
-        if n < MIN_CALLS_PER_DAY {
+    for r in super::type_days::type_days(lf, (last - MAX_DAYS) as i32)? {
+        if r.calls < MIN_CALLS_PER_DAY {
             continue;
         }
-        per_type.entry(ty[i]).or_default().push((
-            day[i].unwrap_or(0),
-            input[i].unwrap_or(0.0) / n as f64,
-            cost[i].unwrap_or(0.0) / n as f64,
+        per_type.entry(Some(r.call_type as i64)).or_default().push((
+            r.day as i64,
+            r.input / r.calls as f64,
+            r.cost / r.calls as f64,
         ));
     }
     let mut out = Vec::new();

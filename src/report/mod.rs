@@ -11,6 +11,7 @@ use crate::scan::{Problem, Scan};
 pub mod anomalies;
 pub mod dashboard;
 pub mod html;
+pub mod type_days;
 
 use anyhow::Result;
 use chrono_tz::Tz;
