@@ -626,3 +626,81 @@ fn a_log_of_many_blocks_and_segments_counts_the_same_through_the_cache() {
     assert_eq!(cache_line(&e4), "2 of 2 inputs whole, 0 read on");
     assert_eq!(again, grown);
 }
+
+/// An input of no calls at all (over the size the cache takes) is an entry like any other: the
+/// next run takes it whole, with no note of an unreadable entry.
+#[test]
+fn an_input_without_calls_is_cached_too() {
+    let c = Case::new();
+    let log = c.path("service.jsonl");
+    let mut text = String::new();
+    let mut i = 0;
+    while text.len() < 1_200_000 {
+        text.push_str(&format!(
+            "{{\"level\":\"info\",\"msg\":\"request {i} served\",\"time\":\"2026-11-10T10:00:00Z\"}}\n"
+        ));
+        i += 1;
+    }
+    std::fs::write(&log, text).unwrap();
+    let (plain, _) = c.analyze(&[&log], &["--no-cache"]);
+    assert_eq!(json(&plain)["summary"]["calls"], 0);
+    let (cold, e1) = c.analyze(&[&log], &[]);
+    let (warm, e2) = c.analyze(&[&log], &[]);
+    assert_eq!(
+        cache_line(&e2),
+        "1 of 1 inputs whole, 0 read on",
+        "{e1}\n{e2}"
+    );
+    assert!(!e2.contains("unreadable"), "{e2}");
+    assert_eq!(plain, cold);
+    assert_eq!(plain, warm);
+}
+
+/// Each input's entry is finished once its lines are counted, not all at the end: a run over
+/// more inputs than it may open files at once still caches every one.
+#[test]
+fn many_inputs_need_no_more_open_files_than_one() {
+    let c = Case::new();
+    let root = c.path("many");
+    std::fs::create_dir(&root).unwrap();
+    for k in 0..60 {
+        write_calls(
+            &root.join(format!("app-{k:02}.jsonl")),
+            k * 10..k * 10 + 10,
+            0.01,
+            false,
+        );
+    }
+    let root_s = root.display().to_string();
+    let cache_s = c.cache.display().to_string();
+    let run = || {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -n 40 && exec \"$0\" analyze --format json --tz UTC --now 2026-12-01 \"$1\"")
+            .arg(env!("CARGO_BIN_EXE_llmlog"))
+            .arg(&root_s)
+            .env("LLMLOG_CACHE_DIR", &cache_s)
+            .env("LLMLOG_CACHE_MIN_BYTES", "0")
+            .env("LLMLOG_TIMING", "1")
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            out.stdout,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (cold, _) = run();
+    // By hand: 60 files of 10 calls at $0.01.
+    assert_eq!(json(&cold)["summary"]["calls"], 600);
+    approx(&json(&cold)["summary"]["cost_usd"], 6.0);
+    assert_eq!(c.entries(), 60);
+    let (warm, e) = run();
+    assert_eq!(cache_line(&e), "60 of 60 inputs whole, 0 read on");
+    assert_eq!(cold, warm);
+}

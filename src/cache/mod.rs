@@ -121,13 +121,15 @@ impl Store {
         result
     }
 
-    /// Where an entry is written before its rename into place (the directory is made): one name
-    /// per process and entry, so concurrent runs never write into each other's files.
+    /// Where an entry is written before its rename into place (the directory is made): a name of
+    /// its own per process and write, so no two writers ever share a file.
     pub fn temp_for(&self, path: &Path) -> std::io::Result<PathBuf> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         std::fs::create_dir_all(&self.dir)?;
         Ok(self.dir.join(format!(
-            ".tmp-{}-{:x}",
+            ".tmp-{}-{}-{:x}",
             std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
             hash_bytes(path.to_string_lossy().as_bytes())
         )))
     }

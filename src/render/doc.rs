@@ -59,7 +59,10 @@ pub fn emit<T: Serialize>(
 /// integers: a sum that lands a bit off a whole number (200 × $0.02 summed in one order or
 /// another) prints the same either way.
 pub fn raw(v: f64) -> String {
-    let v = super::json::round_sig(v);
+    let v = match v.fract() == 0.0 {
+        true => v, // a whole number stays exact, however many digits it has
+        false => super::json::round_sig(v),
+    };
     if v.fract() == 0.0 && v.abs() < 1e15 {
         return format!("{}", v as i64);
     }

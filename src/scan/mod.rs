@@ -161,6 +161,33 @@ struct Parsed {
     pricing_inputs: Option<DataFrame>,
     /// Read from a cache entry (not parsed).
     cached: bool,
+    /// Not a block: the mark the reader sends after an input's last block, with how its read
+    /// ended (None: not to its end) and its last bytes, so its entry is finished right away.
+    ended: Option<Box<InputEnd>>,
+}
+
+/// How an input's read ended (None: not to its end), and its last bytes.
+type InputEnd = (Option<ReadEnd>, Option<Vec<u8>>);
+
+impl Parsed {
+    fn end_mark(seq: u64, source: u32, end: Option<ReadEnd>, tail: Option<Vec<u8>>) -> Parsed {
+        Parsed {
+            seq,
+            source,
+            frame: DataFrame::empty(),
+            keys: Vec::new(),
+            problems: Vec::new(),
+            not_calls: Vec::new(),
+            lines: 0,
+            file_timed: 0,
+            replaced: Vec::new(),
+            rate_limits: Vec::new(),
+            state: FileState::default(),
+            pricing_inputs: None,
+            cached: false,
+            ended: Some(Box::new((end, tail))),
+        }
+    }
 }
 
 impl<'p> Core<'p> {
@@ -283,6 +310,7 @@ impl<'p> Core<'p> {
         let resume_from = &self.resume_from;
         // Entries are written as their blocks are counted: nothing is kept for them.
         let mut writers: Vec<Writing> = (0..sources.len()).map(|_| Writing::NotYet).collect();
+        let mut finished = Finished::default();
 
         let buffers = &ingest::Buffers::default();
         let merged: Result<()> = std::thread::scope(|s| {
@@ -376,6 +404,13 @@ impl<'p> Core<'p> {
                     }
                     if from_cache[i] == 1 {
                         ends[i] = cached_end;
+                        if cached_tx
+                            .send(Ok(Parsed::end_mark(seq, code, None, None)))
+                            .is_err()
+                        {
+                            return;
+                        }
+                        seq += 1;
                         continue;
                     }
                     if matches!(plans[i], cached::Plan::Off) {
@@ -420,10 +455,15 @@ impl<'p> Core<'p> {
                                 },
                                 None => end,
                             });
-                            tails[i] = tail;
+                            tails[i] = tail.clone();
                         }
                         Err(e) => read_errors.push(format!("{e:#}")),
                     }
+                    let mark = Parsed::end_mark(seq, code, ends[i], tails[i].clone());
+                    if cached_tx.send(Ok(mark)).is_err() {
+                        return;
+                    }
+                    seq += 1;
                 }
             });
             // Blocks finish out of order; they are counted in order.
@@ -441,6 +481,23 @@ impl<'p> Core<'p> {
                 }
                 while let Some(p) = pending.remove(&next) {
                     next += 1;
+                    if let Some(ended) = p.ended {
+                        // The input's blocks are all counted: its entry is finished now, so
+                        // one entry at a time is open (a file, a buffer, a segment).
+                        let i = input_of
+                            .get(p.source as usize)
+                            .copied()
+                            .unwrap_or(usize::MAX);
+                        let (end, tail) = *ended;
+                        if let (true, Some(end)) = (first_error.is_none(), end) {
+                            if let Some(Writing::Open(w)) = writers.get_mut(i).map(std::mem::take) {
+                                finished.finish(*w, fingerprints, &dict.names(), end, tail);
+                            }
+                        } else if let Some(w) = writers.get_mut(i) {
+                            *w = Writing::Failed; // dropped: nothing left behind
+                        }
+                        continue;
+                    }
                     if first_error.is_none() {
                         if let Some(s) = file_states.get_mut(p.source as usize) {
                             *s = p.state.clone();
@@ -473,9 +530,6 @@ impl<'p> Core<'p> {
         }
         self.counts.read_errors.extend(read_errors);
         let names = self.dict.names();
-        let mut written = Vec::new();
-        let mut write_time = std::time::Duration::ZERO;
-        let mut continued = 0usize;
         let timing = std::env::var_os("LLMLOG_TIMING").is_some();
         for (i, plan) in plans.iter().enumerate() {
             match from_cache[i] {
@@ -489,28 +543,23 @@ impl<'p> Core<'p> {
                 }
                 continue;
             }
-            // Not read to its end: nothing to keep (the writer's drop removes what it wrote).
+            // An entry still open (its end mark did not reach it): finished here. Not read to
+            // its end: nothing to keep (the writer's drop removes what it wrote).
             let (Some(end), Writing::Open(w)) = (ends[i], std::mem::take(&mut writers[i])) else {
                 continue;
             };
-            let entry = w.entry.clone();
-            let continues = w.continues();
-            // An entry we cannot make is a future miss, not an error.
-            if let Ok(spent) = w.finish(fingerprints, &names, end, tails[i].as_deref()) {
-                written.push(entry);
-                write_time += spent;
-                continued += usize::from(continues);
-            }
+            finished.finish(*w, fingerprints, &names, end, tails[i].take());
         }
         if let Some((store, _)) = self.cache {
-            if timing && !written.is_empty() {
+            if timing && !finished.entries.is_empty() {
                 eprintln!(
-                    "timing: cache written in {:.3}s ({} entries, {continued} continued), while counting",
-                    write_time.as_secs_f64(),
-                    written.len()
+                    "timing: cache written in {:.3}s ({} entries, {} continued), while counting",
+                    finished.time.as_secs_f64(),
+                    finished.entries.len(),
+                    finished.continued
                 );
             }
-            store.evict(&written);
+            store.evict(&finished.entries);
         }
         Ok(ends)
     }
@@ -572,6 +621,34 @@ impl<'p> Core<'p> {
 
     pub fn dedupe_entries(&self) -> usize {
         self.dedupe.len()
+    }
+}
+
+/// The entries a scan wrote, for eviction and LLMLOG_TIMING.
+#[derive(Default)]
+struct Finished {
+    entries: Vec<std::path::PathBuf>,
+    time: std::time::Duration,
+    continued: usize,
+}
+
+impl Finished {
+    /// Finishes an entry; one that cannot be made is a future miss, not an error.
+    fn finish(
+        &mut self,
+        w: cached::EntryWriter,
+        fingerprints: Fingerprints,
+        names: &[String],
+        end: ReadEnd,
+        tail: Option<Vec<u8>>,
+    ) {
+        let entry = w.entry.clone();
+        let continues = w.continues();
+        if let Ok(spent) = w.finish(fingerprints, names, end, tail.as_deref()) {
+            self.entries.push(entry);
+            self.time += spent;
+            self.continued += usize::from(continues);
+        }
     }
 }
 
@@ -894,6 +971,7 @@ fn parse_block<'d>(
     let (frame, pricing_inputs) = cols.into_frames()?;
     Ok(Parsed {
         cached: false,
+        ended: None,
         seq: block.seq,
         source: block.source,
         frame,

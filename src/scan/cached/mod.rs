@@ -508,6 +508,7 @@ pub(super) fn load<R: Read + Seek>(
         }
         let g = group.get_or_insert_with(|| Parsed {
             cached: true,
+            ended: None,
             seq: 0,
             source,
             frame: DataFrame::empty(),

@@ -198,14 +198,24 @@ impl EntryWriter {
         let Some(mut seg) = self.pending.take() else {
             return Ok(());
         };
+        if seg.height() == 0 && !self.segments.is_empty() {
+            // Blocks without calls after the last segment: their accounts are in the header.
+            return Ok(());
+        }
         seg.rechunk_mut();
-        // Constant columns go in the header (the time column stays: a segment keeps a column).
+        // Constant columns go in the header (the time column stays: a segment keeps a column;
+        // an empty segment keeps them all: "constant" means nothing without a row).
         let mut constants = Vec::new();
-        for c in seg.columns() {
+        for c in seg.columns().iter().filter(|_| seg.height() > 0) {
             if c.name() == col_names::TS_MS {
                 continue;
             }
-            if let Some(k) = compact::constant(c).and_then(|v| Constant::of(c.name(), &v)) {
+            let value = match c {
+                // A cached block's constant, already a scalar.
+                Column::Scalar(s) => Some(s.scalar().clone()),
+                _ => compact::constant(c),
+            };
+            if let Some(k) = value.and_then(|v| Constant::of(c.name(), &v)) {
                 constants.push(k);
             }
         }
