@@ -78,12 +78,7 @@ pub fn quantiles_by<K: Copy + Into<i64>>(keys: &[K], values: &[f64], qs: &[f64])
             continue;
         }
         let vals = &mut buf[starts[g]..starts[g + 1]];
-        out.insert(
-            k,
-            qs.iter()
-                .map(|&q| quantile_after(vals, nulls[g], q))
-                .collect(),
-        );
+        out.insert(k, quantiles_after(vals, nulls[g], qs));
     }
     out
 }
@@ -93,38 +88,60 @@ pub fn quantiles_by<K: Copy + Into<i64>>(keys: &[K], values: &[f64], qs: &[f64])
 pub fn quantiles(values: &[f64], qs: &[f64]) -> Vec<Option<f64>> {
     let mut vals: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     let nulls = values.len() - vals.len();
-    qs.iter()
-        .map(|&q| quantile_after(&mut vals, nulls, q))
-        .collect()
+    quantiles_after(&mut vals, nulls, qs)
 }
 
-/// polars' linear quantile of `vals` (reordered in place), to the same floating-point steps.
-pub fn quantile(vals: &mut [f64], q: f64) -> Option<f64> {
-    quantile_after(vals, 0, q)
-}
-
-/// The same for a column that also had `nulls` nulls: polars sorts them first and counts their
-/// positions in the index it interpolates at, which changes the last bits of the result.
-fn quantile_after(vals: &mut [f64], nulls: usize, q: f64) -> Option<f64> {
+/// Several quantiles of one set of values, each selection narrowed to what the previous one
+/// left above it: after selecting rank r, every value of a higher rank lies past r, so p95 after
+/// p50 searches half the values, not all of them (4 quantiles: about 1.7 passes, not 4). The
+/// value at a rank does not depend on how the slice was partitioned, so the results are
+/// those of one selection per quantile, to the bit.
+fn quantiles_after(vals: &mut [f64], nulls: usize, qs: &[f64]) -> Vec<Option<f64>> {
+    let mut out = vec![None; qs.len()];
     if vals.is_empty() {
-        return None;
+        return out;
     }
-    let n = vals.len();
+    let mut order: Vec<usize> = (0..qs.len()).collect();
+    order.sort_by(|&a, &b| qs[a].total_cmp(&qs[b]));
+    // Values below `done` are in final place up to `done - 1`: everything from `done` on ranks
+    // above them.
+    let mut done = 0usize;
+    for i in order {
+        let (rank, frac) = rank_of(vals.len(), nulls, qs[i]);
+        // qs are in increasing order, so ranks never go back (a NaN q starts from the bottom).
+        if rank < done {
+            done = 0;
+        }
+        let (_, lower, rhs) = vals[done..].select_nth_unstable_by(rank - done, f64::total_cmp);
+        let lower = *lower;
+        out[i] = match frac {
+            None => Some(lower),
+            Some(f) => match rhs.iter().copied().min_by(f64::total_cmp) {
+                None => None,
+                Some(upper) if upper == lower => Some(lower),
+                Some(upper) => Some(f * (upper - lower) + lower),
+            },
+        };
+        done = rank;
+    }
+    out
+}
+
+/// The rank among the non-null values that a quantile selects, and the fraction towards the
+/// next rank when it falls between two (None when it falls on one): polars' linear rule.
+fn rank_of(n: usize, nulls: usize, q: f64) -> (usize, Option<f64>) {
     let len = n + nulls;
     let float_idx = (n as f64 - 1.0) * q + nulls as f64;
     let idx = (float_idx as usize).clamp(0, len - 1);
     let top = f64::ceil(float_idx) as usize;
-    let (_, lower, rhs) = vals.select_nth_unstable_by(idx - nulls, f64::total_cmp);
-    let lower = *lower;
-    if idx == top {
-        return Some(lower);
-    }
-    let upper = rhs.iter().copied().min_by(f64::total_cmp)?;
-    if lower == upper {
-        Some(lower)
-    } else {
-        Some((float_idx - idx as f64) * (upper - lower) + lower)
-    }
+    (idx - nulls, (idx != top).then_some(float_idx - idx as f64))
+}
+
+/// polars' linear quantile of `vals` (reordered in place), to the same floating-point steps.
+/// (polars sorts nulls first and counts their positions in the index it interpolates at, which
+/// changes the last bits of the result: `nulls` below is that count.)
+pub fn quantile(vals: &mut [f64], q: f64) -> Option<f64> {
+    quantiles_after(vals, 0, &[q])[0]
 }
 
 #[cfg(test)]
@@ -166,6 +183,19 @@ mod tests {
             }
             let distinct: std::collections::BTreeSet<i64> = keys.iter().copied().collect();
             prop_assert_eq!(got.len(), distinct.len());
+        }
+
+        #[test]
+        fn quantiles_in_any_order_with_ties_as_polars_gives_them(
+            vals in prop::collection::vec(prop::option::weighted(0.8, (0u8..5).prop_map(f64::from)), 1..200),
+            qs in prop::collection::vec(prop::sample::select(vec![0.0, 0.25, 0.5, 0.9, 0.95, 0.99, 1.0]), 1..6),
+        ) {
+            // Few distinct values: selections land on equal values and equal ranks.
+            let flat: Vec<f64> = vals.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+            let got = super::quantiles(&flat, &qs);
+            for (q, g) in qs.iter().zip(got) {
+                prop_assert_eq!(g, polars_q(&vals, *q));
+            }
         }
 
         #[test]

@@ -470,7 +470,7 @@ fn build_rest(scan: &Scan, opts: &ReportOptions, lf: LazyFrame) -> Result<Report
     ];
     let frames = breakdowns(lf.clone(), &dims)?;
     stages.mark("breakdowns");
-    let latency = group_latencies(lf.clone(), &dims)?;
+    let latency = group_latencies(lf.clone(), &dims, [lq[0], lq[2]])?;
     stages.mark("latencies");
     let mut all: Vec<Vec<Row>> = Vec::with_capacity(dims.len());
     for ((d, df), lat) in dims.iter().zip(&frames).zip(&latency) {
@@ -970,17 +970,24 @@ fn breakdowns(lf: LazyFrame, dims: &[&str]) -> Result<Vec<DataFrame>> {
                     .sort([*d], SortMultipleOptions::default())
                     .collect()?)
             };
-            if column.null_count() > 0 {
-                return polars();
-            }
             // The keys are read where they are (twice: their range, then the sums), not copied.
             let vals = (&cost[..], &ok[..], &input[..], &output[..], &cached[..]);
-            let summed = match &dtype {
-                DataType::UInt32 => {
+            // A field of one value throughout (one source file; no project, all null) is one
+            // group of every row: summed without reading, or making, a column of keys.
+            let scalar = match column {
+                Column::Scalar(sc) => Some((sc.scalar().value().extract::<i64>(), sc.len())),
+                _ => None,
+            };
+            if scalar.is_none() && column.null_count() > 0 {
+                return polars();
+            }
+            let summed = match (&dtype, scalar) {
+                (_, Some((key, n))) => sum_by(|| std::iter::repeat_n(key.unwrap_or(0), n), vals),
+                (DataType::UInt32, _) => {
                     let ca = column.u32()?;
                     sum_by(|| ca.into_no_null_iter().map(i64::from), vals)
                 }
-                DataType::Int32 => {
+                (DataType::Int32, _) => {
                     let ca = column.i32()?;
                     sum_by(|| ca.into_no_null_iter().map(i64::from), vals)
                 }
@@ -1006,9 +1013,12 @@ fn breakdowns(lf: LazyFrame, dims: &[&str]) -> Result<Vec<DataFrame>> {
             };
             let n = calls.len();
             let groups: Vec<usize> = (0..n).filter(|g| calls[*g] > 0).collect();
-            let key_col = Int64Chunked::from_vec(
+            let null_key = matches!(scalar, Some((None, _)));
+            let key_col = Int64Chunked::from_iter_options(
                 (*d).into(),
-                groups.iter().map(|g| *g as i64 + min).collect(),
+                groups
+                    .iter()
+                    .map(|g| (!null_key).then_some(*g as i64 + min)),
             )
             .into_column()
             .cast(&dtype)?;
@@ -1116,6 +1126,15 @@ fn empty_breakdown(d: &str, dtype: &DataType) -> Result<DataFrame> {
 /// bit), from one copy and a selection per quantile instead of a sort per quantile.
 fn whole_quantiles(lf: LazyFrame, column: &str, qs: &[f64]) -> Result<Vec<Option<f64>>> {
     let df = lf.select([col(column)]).collect()?;
+    // A column of one value (ttft where no source logs it: all null) needs no copy.
+    if let Column::Scalar(sc) = df.column(column)? {
+        let v = sc
+            .scalar()
+            .value()
+            .extract::<f64>()
+            .filter(|_| !sc.is_empty());
+        return Ok(vec![v; qs.len()]);
+    }
     let values: Vec<f64> = df
         .column(column)?
         .f64()?
@@ -1125,7 +1144,14 @@ fn whole_quantiles(lf: LazyFrame, column: &str, qs: &[f64]) -> Result<Vec<Option
     Ok(crate::engine::percentiles::quantiles(&values, qs))
 }
 
-fn group_latencies(lf: LazyFrame, dims: &[&str]) -> Result<Vec<crate::engine::percentiles::ByKey>> {
+/// p50 and p95 of latency per key of each of `dims`; `whole` is the p50 and p95 of all the
+/// rows, which is every key's answer when a field has one value throughout (one source file, one
+/// project), so such a field costs nothing.
+fn group_latencies(
+    lf: LazyFrame,
+    dims: &[&str],
+    whole: [Option<f64>; 2],
+) -> Result<Vec<crate::engine::percentiles::ByKey>> {
     use rayon::prelude::*;
     let mut cols: Vec<Expr> = dims.iter().map(|d| col(*d)).collect();
     cols.push(col(c::LATENCY));
@@ -1143,6 +1169,16 @@ fn group_latencies(lf: LazyFrame, dims: &[&str]) -> Result<Vec<crate::engine::pe
     dims.par_iter()
         .map(|d| {
             let column = df.column(d)?;
+            if let Column::Scalar(sc) = column {
+                let mut one = crate::engine::percentiles::ByKey::default();
+                // A null key is never looked up: its rows have no key to show a latency for.
+                if let Some(k) = sc.scalar().value().extract::<i64>() {
+                    if !sc.is_empty() {
+                        one.insert(k, whole.to_vec());
+                    }
+                }
+                return Ok(one);
+            }
             let qs = &[0.50, 0.95];
             use crate::engine::percentiles::quantiles_by;
             Ok(match column.dtype() {
@@ -1316,10 +1352,16 @@ mod median_tests {
                     UInt32Chunked::from_vec(c::INPUT_TOKENS.into(), rows.iter().map(|r| r.4).collect()).into_column(),
                     UInt32Chunked::from_vec(c::OUTPUT_TOKENS.into(), rows.iter().map(|r| r.5).collect()).into_column(),
                     UInt32Chunked::from_vec(c::CACHED_TOKENS.into(), rows.iter().map(|r| r.5 / 2).collect()).into_column(),
+                    // Fields of one value throughout, as the scan leaves them: a scalar source
+                    // and an all-null project.
+                    Column::new_scalar(c::SOURCE.into(), Scalar::new(DataType::UInt32, AnyValue::UInt32(3)), n),
+                    Column::full_null(c::PROJECT.into(), n, &DataType::UInt32),
                 ],
             ).unwrap();
-            let ours = breakdowns(df.clone().lazy(), &[c::MODEL, c::DAY]).unwrap();
-            for (d, mine) in [c::MODEL, c::DAY].iter().zip(&ours) {
+            prop_assert!(matches!(df.column(c::PROJECT).unwrap(), Column::Scalar(_)));
+            let dims = [c::MODEL, c::DAY, c::SOURCE, c::PROJECT];
+            let ours = breakdowns(df.clone().lazy(), &dims).unwrap();
+            for (d, mine) in dims.iter().zip(&ours) {
                 let theirs = breakdown::by_without_latency(df.clone().lazy(), &[d])
                     .sort([*d], SortMultipleOptions::default())
                     .collect()
