@@ -31,14 +31,16 @@ fn pricer() -> &'static Pricer {
 
 /// Normalizes a line; panics only if llmlog does. Checks what a call must satisfy.
 fn check_line(bytes: &[u8], tz: chrono_tz::Tz) {
-    let Ok(raw) = parse_line(bytes) else { return };
+    let Ok(mut raw) = parse_line(bytes) else {
+        return;
+    };
     let mut n = Normalizer {
         zone: Zone::new(tz),
         naive_utc: false,
         state: Default::default(),
     };
     let out = n.normalize(
-        raw,
+        &mut raw,
         &LineContext {
             project_dir: Some("p"),
             file_time_ms: Some(1_795_168_800_000),

@@ -3,6 +3,7 @@
 pub mod columns;
 pub mod dedupe;
 pub mod dimension;
+pub mod flat;
 pub mod raw;
 pub mod record;
 pub mod shapes;

@@ -176,7 +176,7 @@ pub struct Normalizer {
 }
 
 impl Normalizer {
-    pub fn normalize<'a>(&mut self, raw: RawCall<'a>, ctx: &LineContext<'_>) -> Outcome<'a> {
+    pub fn normalize<'a>(&mut self, raw: &mut RawCall<'a>, ctx: &LineContext<'_>) -> Outcome<'a> {
         match self.try_normalize(raw, ctx) {
             Ok(Ok(r)) => Outcome::Call(Box::new(r)),
             Ok(Err(reason)) => Outcome::NotACall(reason),
@@ -188,15 +188,15 @@ impl Normalizer {
     #[allow(clippy::type_complexity)]
     fn try_normalize<'a>(
         &mut self,
-        mut raw: RawCall<'a>,
+        raw: &mut RawCall<'a>,
         ctx: &LineContext<'_>,
     ) -> Result<Result<CallRecord<'a>, &'static str>, (SkipReason, String)> {
-        let shape = shapes::claimant(&raw);
-        shape.observe(&raw, &mut self.state);
-        if let Verdict::NotACall(reason) = shape.verdict(&raw) {
+        let shape = shapes::claimant(raw);
+        shape.observe(raw, &mut self.state);
+        if let Verdict::NotACall(reason) = shape.verdict(raw) {
             return Ok(Err(reason));
         }
-        let inherited = shape.inherit(&raw, &mut self.state).unwrap_or_default();
+        let inherited = shape.inherit(raw, &mut self.state).unwrap_or_default();
         // Logger envelopes (level, message, msg, pid, hostname…) are not call fields: a line is a
         // call when it names something about one.
         let has_call_field = raw.model.is_some()
@@ -295,7 +295,7 @@ impl Normalizer {
             Some(m) if raw.resolved_model.is_some() => Some(Cow::Owned(m.clone())),
             _ => text(&raw.model).or_else(|| inherited.model.clone().map(Cow::Owned)),
         };
-        let (ok, error_kind) = status(&raw);
+        let (ok, error_kind) = status(raw);
         let content_hash = content_hash(
             // A time taken from the file (batch results) is not the call's: copies match.
             (shape.content() == Content::Full && !timed_by_file).then_some(ts_ms),
@@ -719,7 +719,7 @@ mod tests {
             state: Default::default(),
         };
         n.normalize(
-            parse_line(line.as_bytes()).unwrap(),
+            &mut parse_line(line.as_bytes()).unwrap(),
             &LineContext {
                 project_dir: Some("proj"),
                 file_time_ms: None,

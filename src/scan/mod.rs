@@ -15,7 +15,7 @@ use crate::cache::Store;
 use crate::ingest::{self, sources::Source, Block, ReadEnd};
 use crate::normalize::columns::{Columns, Dictionary};
 use crate::normalize::dedupe::{Deduper, Duplicates, Key, ReusedIds, EXAMPLES};
-use crate::normalize::raw::parse_line;
+use crate::normalize::raw::{parse_into, RawCall};
 use crate::normalize::record::{
     stable_hasher, LineContext, Normalizer, Outcome, RateLimit, SkipReason,
 };
@@ -928,15 +928,16 @@ fn parse_block<'d>(
             continue;
         };
         lines += 1;
-        let raw = match parse_line(line) {
-            Ok(r) => r,
+        let mut raw = RawCall::default();
+        match parse_into(line, &mut raw) {
+            Ok(()) => {}
             Err(p) => {
                 let (reason, msg) = SkipReason::from_syntax(&p);
                 problems.push((this_line, reason, msg));
                 continue;
             }
         };
-        match norm.normalize(raw, &ctx) {
+        match norm.normalize(&mut raw, &ctx) {
             Outcome::Call(rec) => {
                 file_timed += u64::from(rec.timed_by_file);
                 for rl in &rec.rate_limits {
