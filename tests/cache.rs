@@ -431,6 +431,37 @@ fn the_cap_evicts_the_least_recently_used_and_clear_empties() {
 }
 
 #[test]
+fn what_a_killed_write_left_behind_is_removed_once_it_is_stale() {
+    let c = Case::new();
+    let a = c.path("a.jsonl");
+    write_calls(&a, 0..2000, 0.01, false);
+    c.analyze(&[&a], &[]);
+    // Two leftovers of writes that never finished: one two hours old, one from a write that may
+    // still be going.
+    let stale = c.cache.join(".tmp-999999-0-abc");
+    let fresh = c.cache.join(".tmp-999999-1-abc");
+    for p in [&stale, &fresh] {
+        std::fs::write(p, vec![0u8; 4096]).unwrap();
+    }
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    let b = c.path("b.jsonl");
+    write_calls(&b, 0..2000, 0.02, false);
+    c.analyze(&[&b], &[]);
+    assert!(!stale.exists(), "a stale temporary file is removed");
+    assert!(
+        fresh.exists(),
+        "a recent one may be a write in progress: kept"
+    );
+    assert_eq!(c.entries(), 2);
+}
+
+#[test]
 fn concurrent_runs_agree_and_leave_whole_entries() {
     let c = Case::new();
     let dir = c.path("logs");

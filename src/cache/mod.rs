@@ -24,6 +24,9 @@ pub const DEFAULT_MIN_BYTES: u64 = 1 << 20;
 /// How many bytes of an input's head (and of the part before where the cache ended) identify it.
 const PROBE_BYTES: u64 = 4096;
 
+/// How long a temporary file may sit untouched before eviction takes it for abandoned.
+const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Where entries live and how large they may grow.
 pub struct Store {
     pub dir: PathBuf,
@@ -159,8 +162,9 @@ impl Store {
     }
 
     /// Removes the least recently used entries until the cache fits its cap (`keep` stays: it
-    /// was just written for this run).
+    /// was just written for this run), and what interrupted writes left behind.
     pub fn evict(&self, keep: &[PathBuf]) {
+        self.remove_stale_temporaries();
         let entries = self.entries();
         let mut total: u64 = entries.iter().map(|e| e.1).sum();
         for (path, len, _) in entries {
@@ -172,6 +176,30 @@ impl Store {
             }
             if std::fs::remove_file(&path).is_ok() {
                 total -= len;
+            }
+        }
+    }
+
+    /// Temporary files of writes that stopped (a run killed mid-scan) untouched for an hour: a
+    /// write in progress adds to its file every few seconds at most, so one this old is no
+    /// one's. They are not entries, so the cap would never count them.
+    fn remove_stale_temporaries(&self) {
+        let Ok(rd) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let now = std::time::SystemTime::now();
+        for e in rd.flatten() {
+            if !e.file_name().to_string_lossy().starts_with(".tmp-") {
+                continue;
+            }
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .is_some_and(|age| age >= STALE_TEMPORARY);
+            if old {
+                let _ = std::fs::remove_file(e.path());
             }
         }
     }
