@@ -1,7 +1,8 @@
 //! The findings section of the report: anomalous hours and days with their drivers, runaway
 //! loops, and steps in cost or tokens per call. Polars aggregates; `crate::anomaly` judges.
 
-use super::{f64_col, i64_col, key_name, u64_col};
+use super::buckets::Buckets;
+use super::{f64_col, i64_col, key_name};
 use crate::anomaly::drift::step_up;
 use crate::anomaly::loops::{Detector, Event, LoopRule};
 use crate::anomaly::periods::{detect, Flag, Plan, DAILY, HOURLY};
@@ -154,64 +155,6 @@ pub struct Findings {
     pub notes: Vec<String>,
 }
 
-struct Buckets {
-    /// Bucket number of index 0 (UTC hour, or local day).
-    start: i64,
-    cost: Vec<f64>,
-    calls: Vec<f64>,
-    errors: Vec<f64>,
-}
-
-fn series(lf: LazyFrame, bucket: Expr, max: i64) -> Result<Option<Buckets>> {
-    let df = lf
-        .with_column(bucket.alias("bucket"))
-        .group_by([col("bucket")])
-        .agg([
-            col(c::COST).fill_null(lit(0.0)).sum().alias("cost"),
-            len().cast(DataType::UInt64).alias("calls"),
-            col(c::OK)
-                .not()
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("errors"),
-        ])
-        .collect()?;
-    let b = i64_col(&df, "bucket")?;
-    let Some(last) = b.iter().flatten().max().copied() else {
-        return Ok(None);
-    };
-    let first = b
-        .iter()
-        .flatten()
-        .min()
-        .copied()
-        .unwrap_or(last)
-        .max(last - max + 1);
-    let n = (last - first + 1) as usize;
-    let mut s = Buckets {
-        start: first,
-        cost: vec![0.0; n],
-        calls: vec![0.0; n],
-        errors: vec![0.0; n],
-    };
-    let (cost, calls, errors) = (
-        f64_col(&df, "cost")?,
-        u64_col(&df, "calls")?,
-        u64_col(&df, "errors")?,
-    );
-    for i in 0..df.height() {
-        let Some(k) = b[i] else { continue };
-        if k < first {
-            continue;
-        }
-        let j = (k - first) as usize;
-        s.cost[j] = cost[i].unwrap_or(0.0);
-        s.calls[j] = calls[i].unwrap_or(0) as f64;
-        s.errors[j] = errors[i].unwrap_or(0) as f64;
-    }
-    Ok(Some(s))
-}
-
 /// One flagged period, before its drivers are known.
 struct Found {
     period: &'static str,
@@ -301,8 +244,7 @@ pub fn build(scan: &Scan, lf: LazyFrame, tz: Tz, o: &FindingOptions) -> Result<F
         super::f64_at(&stats, "sd")?.unwrap_or(0.0),
     );
 
-    let hourly = series(lf.clone(), hour_bucket(), MAX_HOURS)?;
-    let daily = series(lf.clone(), col(c::DAY).cast(DataType::Int64), MAX_DAYS)?;
+    let (hourly, daily) = super::buckets::hourly_and_daily(lf.clone(), MAX_HOURS, MAX_DAYS)?;
     let mut found = Vec::new();
     if let Some(h) = &hourly {
         if h.calls.len() <= 5 * 24 {

@@ -9,6 +9,7 @@ use crate::normalize::columns::col_names as c;
 use crate::normalize::timestamp::{date_of, day_to_string, format_local, local_midnight_ms};
 use crate::scan::{Problem, Scan};
 pub mod anomalies;
+pub mod buckets;
 pub mod dashboard;
 pub mod html;
 pub mod type_days;
